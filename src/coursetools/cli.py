@@ -1,0 +1,51 @@
+"""``course``: one command per transformation of the course.
+
+    course release              solutions/ -> notebooks/ (+ exercise catalogue)
+    course outputs [NN-name..]  re-execute solutions in place (committed outputs)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from coursetools.layout import SOLUTIONS, assignments, notebook_path
+
+
+def _release(_: argparse.Namespace) -> int:
+    from coursetools.release import release
+
+    for name in release():
+        print(f"released notebooks/{name}/{name}.ipynb")
+    return 0
+
+
+def _outputs(args: argparse.Namespace) -> int:
+    from coursetools.execute import refresh_outputs
+
+    names = args.notebooks or assignments()
+    unknown = sorted(set(names) - set(assignments()))
+    if unknown:
+        print(f"unknown notebook(s): {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    timings = refresh_outputs([notebook_path(SOLUTIONS, name) for name in names])
+    for path, seconds in timings.items():
+        print(f"executed {path.relative_to(SOLUTIONS.parent)} in {seconds:.1f} s")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="course", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("release", help="regenerate notebooks/ from solutions/").set_defaults(
+        run=_release
+    )
+    outputs = commands.add_parser("outputs", help="re-execute solution notebooks in place")
+    outputs.add_argument("notebooks", nargs="*", help="ids such as 01-schemas (default: all)")
+    outputs.set_defaults(run=_outputs)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Execute notebooks headlessly, the way nbval and nbgrader will.
+
+``refresh_outputs`` re-runs each solution notebook in place so that its
+committed outputs are the ones nbval later compares against. Kernels run with
+a throw-away ``COURSE_WORKSPACE`` so that executing the course never writes
+into a learner's workspace.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from contextlib import contextmanager
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbformat import NotebookNode
+
+from coursetools import nbmeta
+
+KERNEL = "python3"
+TIMEOUT_S = 600
+
+
+@contextmanager
+def scratch_workspace() -> Iterator[Path]:
+    """Point ``COURSE_WORKSPACE`` at a temporary folder for the duration."""
+    before = os.environ.get("COURSE_WORKSPACE")
+    with tempfile.TemporaryDirectory(prefix="course-workspace-") as tmp:
+        os.environ["COURSE_WORKSPACE"] = tmp
+        try:
+            yield Path(tmp)
+        finally:
+            if before is None:
+                os.environ.pop("COURSE_WORKSPACE", None)
+            else:
+                os.environ["COURSE_WORKSPACE"] = before
+
+
+def execute(path: Path, *, allow_errors: bool = False) -> NotebookNode:
+    """Run every cell of ``path`` in a fresh kernel and return the executed notebook."""
+    nb = nbmeta.read(path)
+    client = NotebookClient(
+        nb,
+        kernel_name=KERNEL,
+        timeout=TIMEOUT_S,
+        allow_errors=allow_errors,
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    with scratch_workspace():
+        client.execute()
+    return nb
+
+
+def refresh_outputs(paths: list[Path]) -> dict[Path, float]:
+    """Execute each notebook in place; returns the wall time of each, in seconds."""
+    timings = {}
+    for path in paths:
+        began = time.perf_counter()
+        nb = execute(path)
+        nbformat.write(nb, path)
+        timings[path] = time.perf_counter() - began
+    return timings

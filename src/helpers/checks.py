@@ -1,0 +1,283 @@
+"""Readable checks for exercise test cells.
+
+A failing check raises :class:`ExerciseFailure`, an ``AssertionError`` whose
+message says what was checked, what was expected, what came back and how to
+approach the fix. Because it is an exception, the cell still fails and nbgrader
+scores it 0; :func:`helpers.notebook.start` only changes how it is displayed.
+
+Comparisons never trust the learner's objects: a value of a built-in type must
+have exactly the expected type before ``==`` is consulted, so an object whose
+``__eq__`` always answers ``True`` does not pass.
+"""
+
+from __future__ import annotations
+
+import math
+import reprlib
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+_NOTHING = object()
+_SCALARS = (bool, int, float, str, bytes, type(None))
+_short = reprlib.Repr()
+_short.maxstring = 120
+_short.maxother = 120
+_short.maxlist = _short.maxdict = _short.maxset = _short.maxtuple = 8
+
+
+def show(value: object) -> str:
+    """A short, safe ``repr``: long values are cut, a broken ``__repr__`` is survived."""
+    try:
+        return _short.repr(value)
+    except Exception as exc:  # the learner's __repr__ may itself be broken
+        return f"<{type(value).__name__} whose repr() raised {type(exc).__name__}>"
+
+
+class ExerciseFailure(AssertionError):
+    """A check in an exercise's test cell did not hold."""
+
+    def __init__(
+        self,
+        what: str,
+        *,
+        expected: object = _NOTHING,
+        got: object = _NOTHING,
+        hint: str | None = None,
+    ) -> None:
+        self.what = what
+        self.expected = expected
+        self.got = got
+        self.hint = hint
+        super().__init__(self.render())
+
+    def lines(self) -> list[str]:
+        """The message as labelled lines, for plain and coloured display alike."""
+        rows = [f"Not yet: {self.what}"]
+        if self.expected is not _NOTHING:
+            rows.append(f"  expected: {_as_text(self.expected)}")
+        if self.got is not _NOTHING:
+            rows.append(f"  got:      {_as_text(self.got)}")
+        if self.hint:
+            rows.append(f"  hint:     {self.hint}")
+        return rows
+
+    def render(self) -> str:
+        return "\n".join(self.lines())
+
+
+@dataclass(frozen=True)
+class Described:
+    """A value that is shown as prose, not as a ``repr``, in a failure message."""
+
+    text: str
+
+
+def _as_text(value: object) -> str:
+    return value.text if isinstance(value, Described) else show(value)
+
+
+def fail(
+    what: str, *, expected: object = _NOTHING, got: object = _NOTHING, hint: str | None = None
+) -> None:
+    """Raise an :class:`ExerciseFailure` (for checks no helper below covers)."""
+    raise ExerciseFailure(what, expected=expected, got=got, hint=hint)
+
+
+def same_value(got: object, expected: object) -> bool:
+    """Structural equality that an object with a rigged ``__eq__`` cannot fool.
+
+    Built-in scalars and containers must match in exact type, element by
+    element; floats are compared with a small tolerance. Other objects (enums,
+    dates, models) are compared by the *expected* value's ``__eq__`` after an
+    exact type check.
+    """
+    if type(got) is not type(expected):
+        return False
+    if isinstance(expected, float):
+        return math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-12)  # type: ignore[arg-type]
+    if isinstance(expected, _SCALARS):
+        return got == expected
+    if isinstance(expected, list | tuple):
+        return len(got) == len(expected) and all(  # type: ignore[arg-type]
+            same_value(g, e)
+            for g, e in zip(got, expected, strict=False)  # type: ignore[call-overload]
+        )
+    if isinstance(expected, dict):
+        return got.keys() == expected.keys() and all(  # type: ignore[attr-defined]
+            same_value(got[k], v)  # type: ignore[index]
+            for k, v in expected.items()
+        )
+    if isinstance(expected, set | frozenset):
+        return set.__eq__(set(got), set(expected)) is True  # type: ignore[call-overload]
+    return type(expected).__eq__(expected, got) is True
+
+
+def expect_equal(got: object, expected: object, *, what: str, hint: str | None = None) -> None:
+    """Check that ``got`` equals ``expected`` (see :func:`same_value`)."""
+    if not same_value(got, expected):
+        fail(what, expected=expected, got=got, hint=hint)
+
+
+def expect_true(condition: object, *, what: str, hint: str | None = None) -> None:
+    """Check a condition that has no single expected value."""
+    if condition is not True:
+        fail(what, hint=hint)
+
+
+def expect_type(value: object, cls: type, *, what: str, hint: str | None = None) -> None:
+    """Check that ``value`` is an instance of ``cls``."""
+    if not isinstance(value, cls):
+        fail(
+            what,
+            expected=Described(f"an instance of {cls.__name__}"),
+            got=Described(f"{type(value).__name__}: {show(value)}"),
+            hint=hint,
+        )
+
+
+def expect_subclass(cls: object, base: type, *, what: str, hint: str | None = None) -> None:
+    """Check that ``cls`` is a class derived from ``base``."""
+    if not (isinstance(cls, type) and issubclass(cls, base)):
+        fail(
+            what,
+            expected=Described(f"a subclass of {base.__name__}"),
+            got=Described(show(cls)),
+            hint=hint,
+        )
+
+
+@contextmanager
+def expect_raises(
+    exc_type: type[BaseException], *, what: str, hint: str | None = None
+) -> Iterator[list[BaseException]]:
+    """Check that the ``with`` body raises ``exc_type``; yields a list holding it."""
+    caught: list[BaseException] = []
+    try:
+        yield caught
+    except exc_type as exc:
+        caught.append(exc)
+        return
+    except (ExerciseFailure, NotImplementedError):
+        raise
+    except Exception as exc:
+        fail(
+            what,
+            expected=Described(exc_type.__name__),
+            got=Described(f"{type(exc).__name__}: {exc}"),
+            hint=hint,
+        )
+    fail(
+        what,
+        expected=Described(exc_type.__name__),
+        got=Described("no exception"),
+        hint=hint,
+    )
+
+
+def _errors_text(error: ValidationError) -> str:
+    parts = [
+        f"{'.'.join(str(p) for p in item['loc']) or '<model>'}: {item['msg']}"
+        for item in error.errors(include_url=False)
+    ]
+    return "ValidationError (" + "; ".join(parts) + ")"
+
+
+def expect_valid(
+    model: type[M], data: Mapping[str, Any], *, what: str, hint: str | None = None
+) -> M:
+    """Check that ``model`` accepts ``data``; returns the validated instance."""
+    expect_subclass(
+        model,
+        BaseModel,
+        what=f"{show(model)} should be a Pydantic model",
+        hint="Define it as `class Name(BaseModel): ...`.",
+    )
+    try:
+        return model.model_validate(dict(data))
+    except ValidationError as exc:
+        fail(
+            what,
+            expected=Described(f"valid input {show(dict(data))}"),
+            got=Described(_errors_text(exc)),
+            hint=hint,
+        )
+    except Exception as exc:
+        fail(
+            what,
+            expected=Described("a validated model or a ValidationError"),
+            got=Described(f"{type(exc).__name__}: {exc}"),
+            hint=hint
+            or "Validators should raise ValueError; Pydantic turns it into a ValidationError.",
+        )
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def expect_invalid(
+    model: type[BaseModel],
+    data: Mapping[str, Any],
+    *,
+    field: str | None = None,
+    what: str,
+    hint: str | None = None,
+) -> ValidationError:
+    """Check that ``model`` rejects ``data`` (at ``field`` when given)."""
+    expect_subclass(
+        model,
+        BaseModel,
+        what=f"{show(model)} should be a Pydantic model",
+        hint="Define it as `class Name(BaseModel): ...`.",
+    )
+    try:
+        accepted = model.model_validate(dict(data))
+    except ValidationError as exc:
+        locations = {str(item["loc"][0]) for item in exc.errors() if item["loc"]}
+        if field is not None and field not in locations:
+            fail(
+                what,
+                expected=Described(f"a ValidationError for field {field!r}"),
+                got=Described(_errors_text(exc)),
+                hint=hint,
+            )
+        return exc
+    except Exception as exc:
+        fail(
+            what,
+            expected=Described("a ValidationError"),
+            got=Described(f"{type(exc).__name__}: {exc}"),
+            hint=hint
+            or "Validators should raise ValueError; Pydantic turns it into a ValidationError.",
+        )
+    fail(
+        what,
+        expected=Described(
+            "a ValidationError" + (f" for field {field!r}" if field else "")
+        ),
+        got=Described(f"accepted: {show(accepted)}"),
+        hint=hint,
+    )
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def expect_call(
+    fn: Callable[..., T], *args: Any, what: str, hint: str | None = None, **kwargs: Any
+) -> T:
+    """Call ``fn``; an unexpected exception becomes a readable failure."""
+    try:
+        return fn(*args, **kwargs)
+    except NotImplementedError:
+        raise
+    except Exception as exc:
+        fail(
+            what,
+            expected=Described("a result"),
+            got=Described(f"{type(exc).__name__}: {exc}"),
+            hint=hint,
+        )
+    raise AssertionError("unreachable")  # pragma: no cover

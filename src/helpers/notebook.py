@@ -1,0 +1,129 @@
+"""What a notebook's setup cell switches on: ``start("01-schemas")``.
+
+- exercise failures are shown as their readable message, without a traceback;
+- an unsolved exercise (``NotImplementedError``) says so in words;
+- a graded test cell that passes is recorded for the progress overview;
+- a cell that starts with ``# workspace: lending/...`` is saved into the
+  learner's package once it runs without error;
+- the checkpoint of every earlier layer is restored.
+
+Calling ``start`` again (re-running the setup cell) replaces the hooks rather
+than stacking them.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import TracebackType
+from typing import Any
+
+from helpers.checkpoint import restore
+from helpers.checks import ExerciseFailure
+from helpers.workspace import Workspace, WorkspaceError, saving_enabled, target_of, workspace_dir
+
+STUB = "raise NotImplementedError()"
+RED = "\x1b[1;31m"
+RESET = "\x1b[0m"
+UNSOLVED = (
+    "This exercise is not solved yet: its solution cell still raises NotImplementedError.",
+    "Replace `raise NotImplementedError()` in the cell with your code, run that cell,",
+    "then run the test cell again.",
+)
+
+
+def start(notebook_id: str) -> None:
+    """Prepare the kernel for notebook ``notebook_id`` and restore earlier layers."""
+    checkpoint = restore(notebook_id)
+    shell = _shell()
+    if shell is not None:
+        _install(shell, notebook_id)
+    print(f"Lending-library course, notebook {notebook_id}: ready.")
+    print(checkpoint.describe())
+
+
+def _shell() -> Any:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def _install(shell: Any, notebook_id: str) -> None:
+    shell.set_custom_exc((ExerciseFailure, NotImplementedError), _show_exercise_error)
+    callbacks = shell.events.callbacks["post_run_cell"]
+    for callback in [cb for cb in callbacks if getattr(cb, "__course_hook__", False)]:
+        shell.events.unregister("post_run_cell", callback)
+    hook = _make_hook(notebook_id)
+    shell.events.register("post_run_cell", hook)
+
+
+def exercise_message(value: BaseException) -> list[str]:
+    """The lines shown for a failed check or an unsolved exercise."""
+    if isinstance(value, ExerciseFailure):
+        return value.lines()
+    return list(UNSOLVED)
+
+
+def _show_exercise_error(
+    shell: Any,
+    etype: type[BaseException],
+    value: BaseException,
+    tb: TracebackType | None,
+    tb_offset: int | None = None,
+) -> list[str]:
+    lines = exercise_message(value)
+    stb = [f"{RED}{lines[0]}{RESET}", *lines[1:]]
+    shell._showtraceback(etype, value, stb)
+    return stb
+
+
+def _make_hook(notebook_id: str) -> Any:
+    def after_cell(result: Any) -> None:
+        source = getattr(result.info, "raw_cell", "") or ""
+        succeeded = bool(result.success)
+        _save_to_workspace(source, succeeded)
+        _record_progress(source, succeeded)
+
+    after_cell.__course_hook__ = True  # type: ignore[attr-defined]
+    return after_cell
+
+
+def _save_to_workspace(source: str, succeeded: bool) -> None:
+    try:
+        module = target_of(source)
+        if module is None or not succeeded or not saving_enabled() or STUB in source:
+            return
+        Workspace(workspace_dir()).save(module, source)
+    except WorkspaceError as exc:
+        print(f"Not saved to your workspace: {exc}")
+        return
+    except OSError as exc:
+        print(f"Not saved to your workspace ({type(exc).__name__}: {exc}).")
+        return
+    print(f"Saved to your package: {module}")
+
+
+def _record_progress(source: str, succeeded: bool) -> None:
+    if not saving_enabled():
+        return
+    from helpers.catalogue import load_catalogue
+    from helpers.progress import ProgressStore, Status
+
+    found = load_catalogue().find_by_source(source)
+    if found is None:
+        return
+    entry, exercise = found
+    store = ProgressStore()
+    try:
+        store.record(entry.id, exercise.grade_id, succeeded)
+    except OSError as exc:
+        print(f"(Progress not recorded: {type(exc).__name__}: {exc})", file=sys.stdout)
+    if not succeeded:
+        return
+    results = store.load().get(entry.id, {})
+    earned = sum(e.points for e in entry.exercises if results.get(e.grade_id) is Status.PASSED)
+    print(
+        f"✓ Passed: {exercise.title} ({exercise.points:g} points). "
+        f"{entry.id}: {earned:g} of {entry.points:g} points so far."
+    )

@@ -1,0 +1,139 @@
+"""Self-check progress: which exercises of which notebooks pass.
+
+Results are recorded by the test-cell hook of :mod:`helpers.notebook` each time
+a learner runs a graded test cell, and kept in ``progress.json`` in the
+workspace. No nbgrader database is involved, so this works on Binder and on a
+laptop alike. :func:`overview` renders the table, with a refresh button when
+ipywidgets is available.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import TypeAdapter, ValidationError
+
+from helpers.catalogue import Catalogue, load_catalogue
+from helpers.files import write_atomic
+from helpers.workspace import workspace_dir
+
+
+class Status(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_RUN = "not run"
+
+
+_Results = TypeAdapter(dict[str, dict[str, Status]])
+_SYMBOL = {Status.PASSED: "✓", Status.FAILED: "✗", Status.NOT_RUN: "·"}
+_COLOUR = {Status.PASSED: "#1a7f37", Status.FAILED: "#cf222e", Status.NOT_RUN: "#6e7781"}
+
+
+class ProgressStore:
+    """``progress.json``: the latest result of each exercise, by notebook and grade id."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or workspace_dir() / "progress.json"
+
+    def save(self, results: dict[str, dict[str, Status]]) -> None:
+        write_atomic(self.path, json.dumps(results, indent=1, sort_keys=True) + "\n")
+
+    def load(self) -> dict[str, dict[str, Status]]:
+        if not self.path.exists():
+            return {}
+        try:
+            return _Results.validate_json(self.path.read_bytes())
+        except ValidationError:
+            aside = self.path.with_suffix(".damaged.json")
+            self.path.replace(aside)
+            print(f"Your progress file was damaged; it was moved to {aside} and restarted.")
+            return {}
+
+    def record(self, notebook_id: str, grade_id: str, passed: bool) -> None:
+        results = self.load()
+        results.setdefault(notebook_id, {})[grade_id] = (
+            Status.PASSED if passed else Status.FAILED
+        )
+        self.save(results)
+
+    def reset(self, notebook_id: str | None = None) -> None:
+        """Forget the results of one notebook, or of all."""
+        results = self.load() if notebook_id else {}
+        results.pop(notebook_id or "", None)
+        self.save(results)
+
+
+def table(
+    store: ProgressStore | None = None, catalogue: Catalogue | None = None
+) -> list[tuple[str, str, float, Status]]:
+    """Rows of (notebook, exercise title, points, status) in course order."""
+    results = (store or ProgressStore()).load()
+    rows = []
+    for entry in (catalogue or load_catalogue()).notebooks:
+        for exercise in entry.exercises:
+            status = results.get(entry.id, {}).get(exercise.grade_id, Status.NOT_RUN)
+            rows.append((entry.id, exercise.title, exercise.points, status))
+    return rows
+
+
+def summary_text(store: ProgressStore | None = None, catalogue: Catalogue | None = None) -> str:
+    """A plain-text overview, one line per notebook."""
+    catalogue = catalogue or load_catalogue()
+    rows = table(store, catalogue)
+    lines = []
+    for entry in catalogue.notebooks:
+        mine = [row for row in rows if row[0] == entry.id]
+        earned = sum(points for _, _, points, status in mine if status is Status.PASSED)
+        marks = "".join(_SYMBOL[status] for *_, status in mine) or "(no graded exercises)"
+        lines.append(f"{entry.id:<20} {earned:g}/{entry.points:g} points  {marks}")
+    return "\n".join(lines)
+
+
+def render_html(store: ProgressStore | None = None, catalogue: Catalogue | None = None) -> str:
+    """The overview as an HTML table (works in JupyterLab and in exported HTML)."""
+    catalogue = catalogue or load_catalogue()
+    rows = table(store, catalogue)
+    body = []
+    for entry in catalogue.notebooks:
+        mine = [row for row in rows if row[0] == entry.id]
+        earned = sum(points for _, _, points, status in mine if status is Status.PASSED)
+        body.append(
+            f"<tr><th colspan='3' style='text-align:left'>{html.escape(entry.title)}"
+            f" <span style='font-weight:normal'>({earned:g}/{entry.points:g} points)</span>"
+            "</th></tr>"
+        )
+        for _, title, points, status in mine:
+            body.append(
+                f"<tr><td style='color:{_COLOUR[status]}'>{_SYMBOL[status]} {status}</td>"
+                f"<td style='text-align:left'>{html.escape(title)}</td>"
+                f"<td>{points:g}</td></tr>"
+            )
+    total = sum(row[2] for row in rows)
+    earned = sum(row[2] for row in rows if row[3] is Status.PASSED)
+    return (
+        "<table class='course-progress'>"
+        f"<caption>Your progress: {earned:g} of {total:g} points</caption>"
+        + "".join(body)
+        + "</table>"
+    )
+
+
+def overview(store: ProgressStore | None = None) -> object:
+    """A live overview: an ipywidgets panel with a refresh button, else HTML."""
+    from IPython.display import HTML
+
+    try:
+        import ipywidgets as widgets
+    except ImportError:
+        return HTML(render_html(store))
+    panel = widgets.HTML(render_html(store))
+    button = widgets.Button(description="Refresh", icon="refresh")
+
+    def refresh(_: object) -> None:
+        panel.value = render_html(store)
+
+    button.on_click(refresh)
+    return widgets.VBox([button, panel])

@@ -1,0 +1,196 @@
+"""The learner's own package, accumulated from exercise cells.
+
+A code cell whose first line is ``# workspace: lending/schemas.py`` is, once it
+runs without error, saved as a *fragment* of that module in the learner's
+workspace. Each module file is reassembled from its fragments on every save:
+imports are hoisted and de-duplicated, the rest keeps the order in which the
+fragments first appeared. Running a cell again replaces the fragment that
+defines the same names, so the file always holds the latest working version.
+
+The workspace is ``$COURSE_WORKSPACE`` when set, else ``workspace/`` in the
+course root (the folder holding ``nbgrader_config.py``), else ``workspace/``
+in the current directory. Under nbgrader (``NBGRADER_EXECUTION`` set) nothing
+is saved: grading a notebook is not the learner working on it.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from pathlib import Path, PurePosixPath
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from helpers.files import write_atomic
+
+DIRECTIVE = re.compile(r"^#\s*workspace:\s*(?P<path>\S+)\s*$")
+MANIFEST = ".fragments.json"
+HEADER = (
+    '"""Your code from the course notebooks, assembled by helpers.workspace.\n\n'
+    "Edit the notebooks, not this file: it is rewritten whenever a workspace cell runs.\n"
+    '"""\n'
+)
+
+
+class WorkspaceError(ValueError):
+    """A workspace cell or file cannot be used as it stands."""
+
+
+class Fragment(BaseModel):
+    """The code of one workspace cell, split for assembly."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    names: tuple[str, ...]
+    imports: tuple[str, ...]
+    body: str
+
+
+_Manifest = TypeAdapter(dict[str, list[Fragment]])
+
+
+def course_root(start: Path | None = None) -> Path | None:
+    """The nearest folder at or above ``start`` that holds ``nbgrader_config.py``."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "nbgrader_config.py").is_file():
+            return folder
+    return None
+
+
+def workspace_dir() -> Path:
+    """Where the learner's package and progress are kept (see module docstring)."""
+    configured = os.environ.get("COURSE_WORKSPACE")
+    if configured:
+        return Path(configured).expanduser()
+    root = course_root()
+    return (root or Path.cwd()) / "workspace"
+
+
+def saving_enabled() -> bool:
+    """False while nbgrader executes the notebook (autograde, validate)."""
+    return "NBGRADER_EXECUTION" not in os.environ
+
+
+def target_of(source: str) -> str | None:
+    """The module path named by a cell's ``# workspace:`` first line, if any."""
+    first_line = source.lstrip().split("\n", 1)[0]
+    match = DIRECTIVE.match(first_line)
+    return _checked_path(match["path"]) if match else None
+
+
+def _checked_path(raw: str) -> str:
+    path = PurePosixPath(raw)
+    if (
+        path.is_absolute()
+        or ".." in path.parts
+        or path.suffix != ".py"
+        or not path.parts
+        or not all(part.isidentifier() for part in (*path.parts[:-1], path.stem))
+    ):
+        raise WorkspaceError(
+            f"'# workspace: {raw}' must name a module file inside the package, "
+            "such as lending/schemas.py"
+        )
+    return str(path)
+
+
+def split(source: str) -> Fragment:
+    """Split a cell into its top-level imports, the names it defines, and the rest."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise WorkspaceError(f"the cell is not valid Python: {exc.msg} (line {exc.lineno})") from exc
+    lines = source.splitlines()
+    imports: list[str] = []
+    body: list[str] = []
+    names: list[str] = []
+    for node in tree.body:
+        first = min([node.lineno, *(d.lineno for d in _decorators(node))])
+        segment = "\n".join(lines[first - 1 : node.end_lineno])
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            imports.append(segment)
+            continue
+        body.append(segment)
+        names.extend(_defined_names(node))
+    if not names:
+        raise WorkspaceError(
+            "a workspace cell must define something at top level (a class, a function "
+            "or a constant) so that running it again can replace the earlier version"
+        )
+    return Fragment(names=tuple(names), imports=tuple(imports), body="\n\n\n".join(body))
+
+
+def _decorators(node: ast.stmt) -> list[ast.expr]:
+    return list(getattr(node, "decorator_list", []))
+
+
+def _defined_names(node: ast.stmt) -> list[str]:
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return [node.name]
+    targets: list[ast.expr] = []
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif isinstance(node, ast.AnnAssign | ast.AugAssign):
+        targets = [node.target]
+    return [t.id for t in targets if isinstance(t, ast.Name)]
+
+
+class Workspace:
+    """The learner's package folder and its fragment manifest."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / MANIFEST
+
+    def fragments(self) -> dict[str, list[Fragment]]:
+        """Every module's fragments; a damaged manifest is set aside, not lost."""
+        if not self.manifest_path.exists():
+            return {}
+        try:
+            return _Manifest.validate_json(self.manifest_path.read_bytes())
+        except ValidationError:
+            aside = self.manifest_path.with_suffix(".damaged.json")
+            self.manifest_path.replace(aside)
+            print(f"Your workspace index was damaged; it was moved to {aside} and restarted.")
+            return {}
+
+    def save(self, module: str, source: str) -> Path:
+        """Store a cell as a fragment of ``module`` and rewrite the module file."""
+        module = _checked_path(module)
+        fragment = split(source)
+        manifest = self.fragments()
+        kept = manifest.get(module, [])
+        position = next(
+            (i for i, old in enumerate(kept) if set(old.names) & set(fragment.names)),
+            len(kept),
+        )
+        kept = [old for old in kept if not set(old.names) & set(fragment.names)]
+        kept.insert(min(position, len(kept)), fragment)
+        manifest[module] = kept
+        path = self.root / module
+        write_atomic(path, assemble(kept))
+        for package in path.relative_to(self.root).parents:
+            init = self.root / package / "__init__.py"
+            if package != Path(".") and not init.exists():
+                write_atomic(init, "")
+        write_atomic(self.manifest_path, _Manifest.dump_json(manifest, indent=1).decode())
+        return path
+
+
+def assemble(fragments: list[Fragment]) -> str:
+    """One module's text: header, hoisted imports, then each fragment's body."""
+    seen: list[str] = []
+    for fragment in fragments:
+        for statement in fragment.imports:
+            if statement not in seen:
+                seen.append(statement)
+    future = [s for s in seen if s.startswith("from __future__")]
+    others = [s for s in seen if s not in future]
+    head = "\n".join(future + others)
+    bodies = "\n\n\n".join(fragment.body for fragment in fragments)
+    return HEADER + ("\n" + head + "\n" if head else "") + "\n\n" + bodies + "\n"

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers.catalogue import Catalogue, Exercise, NotebookEntry, source_digest
-
 from coursetools import nbmeta
 from coursetools.layout import assignments, notebook_path
+from helpers.catalogue import Catalogue, Exercise, NotebookEntry, source_digest
 
 
 def build(student_root: Path) -> Catalogue:

@@ -1,7 +1,7 @@
 """``course``: one command per transformation of the course.
 
-    course release              solutions/ -> notebooks/ (+ exercise catalogue)
-    course outputs [NN-name..]  re-execute solutions in place (committed outputs)
+course release              solutions/ -> notebooks/ (+ exercise catalogue)
+course outputs [NN-name..]  re-execute solutions in place (committed outputs)
 """
 
 from __future__ import annotations

@@ -13,7 +13,14 @@ import tempfile
 from pathlib import Path
 
 from coursetools import catalogue
-from coursetools.layout import CATALOGUE, NBGRADER_CONFIG, NOTEBOOKS, SOLUTIONS, assignments, tools_on_path
+from coursetools.layout import (
+    CATALOGUE,
+    NBGRADER_CONFIG,
+    NOTEBOOKS,
+    SOLUTIONS,
+    assignments,
+    tools_on_path,
+)
 
 
 class ReleaseError(RuntimeError):

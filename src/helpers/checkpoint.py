@@ -27,9 +27,7 @@ class Layer:
     reference: str
 
 
-LAYERS: tuple[Layer, ...] = (
-    Layer("schemas", "01-schemas", "helpers.reference.schemas"),
-)
+LAYERS: tuple[Layer, ...] = (Layer("schemas", "01-schemas", "helpers.reference.schemas"),)
 
 
 def notebook_number(notebook_id: str) -> int:

@@ -256,9 +256,7 @@ def expect_invalid(
         )
     fail(
         what,
-        expected=Described(
-            "a ValidationError" + (f" for field {field!r}" if field else "")
-        ),
+        expected=Described("a ValidationError" + (f" for field {field!r}" if field else "")),
         got=Described(f"accepted: {show(accepted)}"),
         hint=hint,
     )

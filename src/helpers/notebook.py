@@ -2,6 +2,7 @@
 
 - exercise failures are shown as their readable message, without a traceback;
 - an unsolved exercise (``NotImplementedError``) says so in words;
+- a name that is not defined yet keeps its traceback and gains a way out;
 - a graded test cell that passes is recorded for the progress overview;
 - a cell that starts with ``# workspace: lending/...`` is saved into the
   learner's package once it runs without error;
@@ -29,6 +30,11 @@ UNSOLVED = (
     "Replace `raise NotImplementedError()` in the cell with your code, run that cell,",
     "then run the test cell again.",
 )
+UNDEFINED = (
+    "",
+    "A name used here is not defined (yet). Run the cells above this one first",
+    "(Run > Run All Above). If the name comes from an exercise, its cell must run without error.",
+)
 
 
 def start(notebook_id: str) -> None:
@@ -50,7 +56,7 @@ def _shell() -> Any:
 
 
 def _install(shell: Any, notebook_id: str) -> None:
-    shell.set_custom_exc((ExerciseFailure, NotImplementedError), _show_exercise_error)
+    shell.set_custom_exc((ExerciseFailure, NotImplementedError, NameError), _show_exercise_error)
     callbacks = shell.events.callbacks["post_run_cell"]
     for callback in [cb for cb in callbacks if getattr(cb, "__course_hook__", False)]:
         shell.events.unregister("post_run_cell", callback)
@@ -72,8 +78,12 @@ def _show_exercise_error(
     tb: TracebackType | None,
     tb_offset: int | None = None,
 ) -> list[str]:
-    lines = exercise_message(value)
-    stb = [f"{RED}{lines[0]}{RESET}", *lines[1:]]
+    if isinstance(value, NameError):
+        # Keep the traceback (the typo may sit deep in the learner's function), add a way out.
+        stb = [*shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset), *UNDEFINED]
+    else:
+        lines = exercise_message(value)
+        stb = [f"{RED}{lines[0]}{RESET}", *lines[1:]]
     shell._showtraceback(etype, value, stb)
     return stb
 

@@ -54,9 +54,7 @@ class ProgressStore:
 
     def record(self, notebook_id: str, grade_id: str, passed: bool) -> None:
         results = self.load()
-        results.setdefault(notebook_id, {})[grade_id] = (
-            Status.PASSED if passed else Status.FAILED
-        )
+        results.setdefault(notebook_id, {})[grade_id] = Status.PASSED if passed else Status.FAILED
         self.save(results)
 
     def reset(self, notebook_id: str | None = None) -> None:

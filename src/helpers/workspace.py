@@ -101,7 +101,9 @@ def split(source: str) -> Fragment:
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
-        raise WorkspaceError(f"the cell is not valid Python: {exc.msg} (line {exc.lineno})") from exc
+        raise WorkspaceError(
+            f"the cell is not valid Python: {exc.msg} (line {exc.lineno})"
+        ) from exc
     lines = source.splitlines()
     imports: list[str] = []
     body: list[str] = []

@@ -1,0 +1,69 @@
+"""The three descriptions of the environment agree, and the entry points hold."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+
+from coursetools.layout import ROOT
+
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+ENVIRONMENTS = [ROOT / "environment.yml", ROOT / "binder" / "environment.yml"]
+
+
+def _pip_and_python(path: Path) -> tuple[list[str], str]:
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    pip = next(dep["pip"] for dep in spec["dependencies"] if isinstance(dep, dict))
+    python = next(
+        dep.split("=", 1)[1]
+        for dep in spec["dependencies"]
+        if isinstance(dep, str) and dep.startswith("python=")
+    )
+    return pip, python
+
+
+def test_every_dependency_is_pinned_exactly() -> None:
+    runtime = PYPROJECT["project"]["dependencies"]
+    dev = PYPROJECT["project"]["optional-dependencies"]["dev"]
+    for line in runtime + dev:
+        specifiers = list(Requirement(line).specifier)
+        assert len(specifiers) == 1 and specifiers[0].operator == "==", line
+
+
+def test_conda_and_binder_environments_match_pyproject() -> None:
+    runtime = sorted(PYPROJECT["project"]["dependencies"])
+    allowed = SpecifierSet(PYPROJECT["project"]["requires-python"])
+    for path in ENVIRONMENTS:
+        pip, python = _pip_and_python(path)
+        assert sorted(pip) == runtime, f"{path.relative_to(ROOT)} differs from pyproject.toml"
+        assert f"{python}.0" in allowed, f"{path.relative_to(ROOT)}: python={python}"
+
+
+def test_binder_installs_the_course_package() -> None:
+    post_build = ROOT / "binder" / "postBuild"
+    assert os.access(post_build, os.X_OK), "repo2docker runs postBuild only if executable"
+    assert re.search(r"pip install .*-e \.", post_build.read_text(encoding="utf-8"))
+
+
+def test_readme_starts_with_the_two_commands_and_binder_opens_notebook_00() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    head = readme[: readme.index("\n## ")]
+    assert "make start" in head and "make test" in head
+    badge = re.search(r"https://mybinder\.org/v2/gh/[^)\s]+", readme)
+    assert badge, "README needs a Binder badge"
+    target = re.search(r"urlpath=lab/tree/([^)&\s]+)", badge.group(0))
+    assert target and (ROOT / target.group(1)).is_file(), badge.group(0)
+    assert target.group(1) == "notebooks/00-orientation/00-orientation.ipynb"
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    run = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert os.access(ROOT / ".ci" / "run", os.X_OK)
+    commands = [ln for ln in run.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    assert commands[-1].strip() == "exec make test"

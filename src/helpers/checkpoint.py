@@ -27,7 +27,19 @@ class Layer:
     reference: str
 
 
-LAYERS: tuple[Layer, ...] = (Layer("schemas", "01-schemas", "helpers.reference.schemas"),)
+LAYERS: tuple[Layer, ...] = (
+    Layer("schemas", "01-schemas", "helpers.reference.schemas"),
+    Layer("models", "02-models", "helpers.reference.models"),
+    Layer("db", "02-models", "helpers.reference.db"),
+    Layer("repositories", "03-repositories", "helpers.reference.repositories"),
+    Layer("errors", "04-services", "helpers.reference.errors"),
+    Layer("clock", "04-services", "helpers.reference.clock"),
+    Layer("services", "04-services", "helpers.reference.services"),
+    Layer("settings", "05-routers", "helpers.reference.settings"),
+    Layer("deps", "05-routers", "helpers.reference.deps"),
+    Layer("routers", "05-routers", "helpers.reference.routers"),
+    Layer("app", "05-routers", "helpers.reference.app"),
+)
 
 
 def notebook_number(notebook_id: str) -> int:
@@ -48,12 +60,12 @@ class Checkpoint:
     def describe(self) -> str:
         if not self.layers:
             return "Nothing to restore: this notebook starts from scratch."
-        built = ", ".join(
-            f"{PACKAGE}.{layer.name} ({layer.notebook})"
-            for layer in LAYERS
-            if layer.name in self.layers
-        )
-        return f"Restored the reference versions of {built}."
+        by_notebook: dict[str, list[str]] = {}
+        for layer in LAYERS:
+            if layer.name in self.layers:
+                by_notebook.setdefault(layer.notebook, []).append(f"{PACKAGE}.{layer.name}")
+        rows = [f"  {notebook}: {', '.join(names)}" for notebook, names in by_notebook.items()]
+        return "\n".join(["Restored the reference version of earlier layers:", *rows])
 
 
 def restore(notebook_id: str) -> Checkpoint:

@@ -1,0 +1,344 @@
+"""Reference services layer (notebook 04): the library's rules and its transactions.
+
+A service method is one unit of work: it opens the unit of work, applies the
+rules through the repositories, commits, and returns the saved objects. Nothing
+is committed after the method returns, so a response is never sent for work
+that could still fail. The rules live here and nowhere else:
+
+- a member may hold at most ``max_loans`` open loans, never the same book
+  twice at once, and cannot borrow while inactive;
+- a book can be borrowed only while a copy is available: the copy is taken by
+  one conditional UPDATE, so of two members racing for the last copy exactly
+  one wins and availability never drops below zero;
+- returning a returned loan changes nothing (safe to retry); renewing one is refused.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import TracebackType
+from typing import Protocol, Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from helpers.reference.clock import Clock
+from helpers.reference.errors import (
+    AlreadyBorrowed,
+    BookHasLoans,
+    EmailAlreadyRegistered,
+    IsbnAlreadyRegistered,
+    LoanClosed,
+    LoanLimitReached,
+    MemberInactive,
+    NoCopyAvailable,
+    NotFound,
+)
+from helpers.reference.models import Author, Book, Loan, Member
+from helpers.reference.repositories import (
+    BookRepository,
+    DuplicateError,
+    InMemoryBookRepository,
+    InMemoryLoanRepository,
+    InMemoryMemberRepository,
+    InMemoryRepository,
+    LoanRepository,
+    MemberRepository,
+    SqlBookRepository,
+    SqlLoanRepository,
+    SqlMemberRepository,
+    SqlRepository,
+)
+from helpers.reference.schemas import (
+    AuthorCreate,
+    BookCreate,
+    BookFilter,
+    BookUpdate,
+    MemberCreate,
+    MemberUpdate,
+)
+
+LOAN_DAYS = 14
+
+
+# --- Unit of work -------------------------------------------------------------
+
+
+class UnitOfWork(Protocol):
+    """One transaction and the repositories that work inside it."""
+
+    authors: SqlRepository[Author] | InMemoryRepository[Author]
+    books: BookRepository
+    members: MemberRepository
+    loans: LoanRepository
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    async def commit(self) -> None: ...
+    async def rollback(self) -> None: ...
+
+
+class _AuthorRepository(SqlRepository[Author]):
+    model = Author
+
+
+class SqlUnitOfWork:
+    """A fresh ``AsyncSession`` per ``async with``: never shared between tasks.
+
+    Leaving the block without ``commit()`` (or with an exception) discards the
+    transaction: ``close()`` rolls it back and detaches the loaded objects
+    without expiring them, so a read-only result stays readable after the block.
+    """
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self.session_factory = session_factory
+
+    async def __aenter__(self) -> Self:
+        self.session = self.session_factory()
+        self.authors = _AuthorRepository(self.session)
+        self.books = SqlBookRepository(self.session)
+        self.members = SqlMemberRepository(self.session)
+        self.loans = SqlLoanRepository(self.session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
+
+class InMemoryUnitOfWork:
+    """The fake: in-memory repositories that outlive each block, and a commit counter.
+
+    It does not undo changes on rollback; service tests assert on ``commits``.
+    """
+
+    def __init__(self) -> None:
+        self.authors = InMemoryRepository[Author]()
+        self.books = InMemoryBookRepository()
+        self.members = InMemoryMemberRepository()
+        self.loans = InMemoryLoanRepository()
+        self.commits = 0
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    async def commit(self) -> None:
+        self.commits += 1
+
+    async def rollback(self) -> None:
+        return None
+
+
+# --- Catalogue: authors and books ----------------------------------------------
+
+
+class CatalogueService:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    async def add_author(self, data: AuthorCreate) -> Author:
+        async with self.uow:
+            author = await self.uow.authors.add(Author(name=data.name))
+            await self.uow.commit()
+            return author
+
+    async def get_author(self, author_id: int) -> Author:
+        async with self.uow:
+            author = await self.uow.authors.get(author_id)
+            if author is None:
+                raise NotFound("author", author_id)
+            return author
+
+    async def add_book(self, data: BookCreate) -> Book:
+        async with self.uow:
+            if await self.uow.authors.get(data.author_id) is None:
+                raise NotFound("author", data.author_id)
+            book = Book(**data.model_dump(), copies_available=data.copies_total)
+            try:
+                await self.uow.books.add(book)
+            except DuplicateError:
+                raise IsbnAlreadyRegistered(data.isbn) from None
+            await self.uow.commit()
+            return book
+
+    async def get_book(self, book_id: int) -> Book:
+        async with self.uow:
+            return await _book(self.uow, book_id)
+
+    async def list_books(
+        self, filters: BookFilter, *, limit: int = 20, offset: int = 0
+    ) -> list[Book]:
+        async with self.uow:
+            return await self.uow.books.list(
+                **filters.model_dump(exclude_none=True), limit=limit, offset=offset
+            )
+
+    async def update_book(self, book_id: int, changes: BookUpdate) -> Book:
+        async with self.uow:
+            book = await _book(self.uow, book_id)
+            values = changes.model_dump(exclude_unset=True)
+            if "isbn" in values:
+                other = await self.uow.books.get_by_isbn(values["isbn"])
+                if other is not None and other.id != book_id:
+                    raise IsbnAlreadyRegistered(values["isbn"])
+            for field, value in values.items():
+                setattr(book, field, value)
+            await self.uow.commit()
+            return book
+
+    async def remove_book(self, book_id: int) -> None:
+        """Delete a book that was never lent; its loan history must not be lost."""
+        async with self.uow:
+            book = await _book(self.uow, book_id)
+            if await self.uow.loans.count_for_book(book_id):
+                raise BookHasLoans(book_id)
+            await self.uow.books.delete(book)
+            await self.uow.commit()
+
+
+# --- Members ---------------------------------------------------------------------
+
+
+class MemberService:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    async def register(self, data: MemberCreate) -> Member:
+        email = data.email.lower()
+        async with self.uow:
+            if await self.uow.members.get_by_email(email) is not None:
+                raise EmailAlreadyRegistered(email)
+            member = Member(name=data.name, email=email, max_loans=data.max_loans)
+            try:
+                await self.uow.members.add(member)
+            except DuplicateError:  # registered concurrently since the check above
+                raise EmailAlreadyRegistered(email) from None
+            await self.uow.commit()
+            return member
+
+    async def get(self, member_id: int) -> Member:
+        async with self.uow:
+            return await _member(self.uow, member_id)
+
+    async def update(self, member_id: int, changes: MemberUpdate) -> Member:
+        async with self.uow:
+            member = await _member(self.uow, member_id)
+            values = changes.model_dump(exclude_unset=True)
+            if "email" in values:
+                values["email"] = values["email"].lower()
+                other = await self.uow.members.get_by_email(values["email"])
+                if other is not None and other.id != member_id:
+                    raise EmailAlreadyRegistered(values["email"])
+            for field, value in values.items():
+                setattr(member, field, value)
+            await self.uow.commit()
+            return member
+
+
+# --- Lending ---------------------------------------------------------------------
+
+
+class LendingService:
+    def __init__(self, uow: UnitOfWork, clock: Clock, loan_days: int = LOAN_DAYS) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.loan_days = loan_days
+
+    async def borrow(self, member_id: int, book_id: int) -> Loan:
+        async with self.uow:
+            member = await self.uow.members.get_for_update(member_id)
+            if member is None:
+                raise NotFound("member", member_id)
+            if not member.active:
+                raise MemberInactive(member_id)
+            await _book(self.uow, book_id)
+            if await self.uow.loans.find_open(member_id, book_id) is not None:
+                raise AlreadyBorrowed(member_id, book_id)
+            if await self.uow.loans.count_open(member_id) >= member.max_loans:
+                raise LoanLimitReached(member_id, member.max_loans)
+            if not await self.uow.books.take_copy(book_id):
+                raise NoCopyAvailable(book_id)
+            today = self.clock.today()
+            loan = Loan(
+                member_id=member_id,
+                book_id=book_id,
+                borrowed_at=today,
+                due_at=today + timedelta(days=self.loan_days),
+            )
+            try:
+                await self.uow.loans.add(loan)
+            except DuplicateError:  # the same borrow, committed concurrently
+                raise AlreadyBorrowed(member_id, book_id) from None
+            await self.uow.commit()
+            return loan
+
+    async def return_loan(self, loan_id: int) -> Loan:
+        async with self.uow:
+            loan = await _loan(self.uow, loan_id)
+            if loan.returned_at is not None:
+                return loan  # already returned: a retry changes nothing
+            loan.returned_at = self.clock.today()
+            await self.uow.books.put_back_copy(loan.book_id)
+            await self.uow.commit()
+            return loan
+
+    async def renew(self, loan_id: int) -> Loan:
+        async with self.uow:
+            loan = await _loan(self.uow, loan_id)
+            if loan.returned_at is not None:
+                raise LoanClosed(loan_id)
+            loan.due_at = max(loan.due_at, self.clock.today()) + timedelta(days=self.loan_days)
+            await self.uow.commit()
+            return loan
+
+    async def get_loan(self, loan_id: int) -> Loan:
+        async with self.uow:
+            return await _loan(self.uow, loan_id)
+
+    async def loans_of(self, member_id: int, *, open_only: bool = False) -> list[Loan]:
+        async with self.uow:
+            await _member(self.uow, member_id)
+            return await self.uow.loans.list_for_member(member_id, open_only=open_only)
+
+
+async def _book(uow: UnitOfWork, book_id: int) -> Book:
+    book = await uow.books.get(book_id)
+    if book is None:
+        raise NotFound("book", book_id)
+    return book
+
+
+async def _member(uow: UnitOfWork, member_id: int) -> Member:
+    member = await uow.members.get(member_id)
+    if member is None:
+        raise NotFound("member", member_id)
+    return member
+
+
+async def _loan(uow: UnitOfWork, loan_id: int) -> Loan:
+    loan = await uow.loans.get(loan_id)
+    if loan is None:
+        raise NotFound("loan", loan_id)
+    return loan

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -13,4 +14,10 @@ def write_atomic(path: Path, text: str) -> None:
         "w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp"
     ) as handle:
         handle.write(text)
-    Path(handle.name).replace(path)
+    temporary = Path(handle.name)
+    try:
+        os.chmod(temporary, 0o644)  # an ordinary file, not mkstemp's private 0600
+        temporary.replace(path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        raise

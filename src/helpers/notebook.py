@@ -42,7 +42,7 @@ def start(notebook_id: str) -> None:
     checkpoint = restore(notebook_id)
     shell = _shell()
     if shell is not None:
-        _install(shell, notebook_id)
+        _install(shell)
     print(f"Lending-library course, notebook {notebook_id}: ready.")
     print(checkpoint.describe())
 
@@ -55,12 +55,12 @@ def _shell() -> Any:
     return get_ipython()
 
 
-def _install(shell: Any, notebook_id: str) -> None:
+def _install(shell: Any) -> None:
     shell.set_custom_exc((ExerciseFailure, NotImplementedError, NameError), _show_exercise_error)
     callbacks = shell.events.callbacks["post_run_cell"]
     for callback in [cb for cb in callbacks if getattr(cb, "__course_hook__", False)]:
         shell.events.unregister("post_run_cell", callback)
-    hook = _make_hook(notebook_id)
+    hook = _make_hook()
     shell.events.register("post_run_cell", hook)
 
 
@@ -88,7 +88,7 @@ def _show_exercise_error(
     return stb
 
 
-def _make_hook(notebook_id: str) -> Any:
+def _make_hook() -> Any:
     def after_cell(result: Any) -> None:
         source = getattr(result.info, "raw_cell", "") or ""
         succeeded = bool(result.success)
@@ -127,11 +127,12 @@ def _record_progress(source: str, succeeded: bool) -> None:
     store = ProgressStore()
     try:
         store.record(entry.id, exercise.grade_id, succeeded)
-    except OSError as exc:
+        results = store.load().get(entry.id, {})
+    except OSError as exc:  # reading can fail as well as writing: never break the cell
         print(f"(Progress not recorded: {type(exc).__name__}: {exc})", file=sys.stdout)
+        return
     if not succeeded:
         return
-    results = store.load().get(entry.id, {})
     earned = sum(e.points for e in entry.exercises if results.get(e.grade_id) is Status.PASSED)
     print(
         f"✓ Passed: {exercise.title} ({exercise.points:g} points). "

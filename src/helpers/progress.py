@@ -119,19 +119,19 @@ def render_html(store: ProgressStore | None = None, catalogue: Catalogue | None 
     )
 
 
-def overview(store: ProgressStore | None = None) -> object:
+def overview(store: ProgressStore | None = None, catalogue: Catalogue | None = None) -> object:
     """A live overview: an ipywidgets panel with a refresh button, else HTML."""
     from IPython.display import HTML
 
     try:
         import ipywidgets as widgets
     except ImportError:
-        return HTML(render_html(store))
-    panel = widgets.HTML(render_html(store))
+        return HTML(render_html(store, catalogue))
+    panel = widgets.HTML(render_html(store, catalogue))
     button = widgets.Button(description="Refresh", icon="refresh")
 
     def refresh(_: object) -> None:
-        panel.value = render_html(store)
+        panel.value = render_html(store, catalogue)
 
     button.on_click(refresh)
     return widgets.VBox([button, panel])

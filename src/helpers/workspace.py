@@ -16,6 +16,7 @@ is saved: grading a notebook is not the learner working on it.
 from __future__ import annotations
 
 import ast
+import keyword
 import os
 import re
 from pathlib import Path, PurePosixPath
@@ -87,7 +88,10 @@ def _checked_path(raw: str) -> str:
         or ".." in path.parts
         or path.suffix != ".py"
         or not path.parts
-        or not all(part.isidentifier() for part in (*path.parts[:-1], path.stem))
+        or not all(
+            part.isidentifier() and not keyword.iskeyword(part)
+            for part in (*path.parts[:-1], path.stem)
+        )
     ):
         raise WorkspaceError(
             f"'# workspace: {raw}' must name a module file inside the package, "
@@ -97,35 +101,47 @@ def _checked_path(raw: str) -> str:
 
 
 def split(source: str) -> Fragment:
-    """Split a cell into its top-level imports, the names it defines, and the rest."""
+    """Split a cell into its top-level imports, the names it defines, and the rest.
+
+    The rest keeps the cell's own text (comments and blank lines included); only
+    the ``# workspace:`` line and the import statements are taken out of it.
+    """
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
-        raise WorkspaceError(
-            f"the cell is not valid Python: {exc.msg} (line {exc.lineno})"
-        ) from exc
+        message = f"the cell is not valid Python: {exc.msg} (line {exc.lineno})"
+        raise WorkspaceError(message) from exc
     lines = source.splitlines()
+    if lines and target_of(lines[0]) is not None:
+        lines[0] = ""
     imports: list[str] = []
-    body: list[str] = []
     names: list[str] = []
     for node in tree.body:
-        first = min([node.lineno, *(d.lineno for d in _decorators(node))])
-        segment = "\n".join(lines[first - 1 : node.end_lineno])
         if isinstance(node, ast.Import | ast.ImportFrom):
-            imports.append(segment)
-            continue
-        body.append(segment)
-        names.extend(_defined_names(node))
+            imports.append(ast.get_source_segment(source, node) or "")
+            _blank(lines, node)
+        else:
+            names.extend(_defined_names(node))
     if not names:
         raise WorkspaceError(
             "a workspace cell must define something at top level (a class, a function "
             "or a constant) so that running it again can replace the earlier version"
         )
-    return Fragment(names=tuple(names), imports=tuple(imports), body="\n\n\n".join(body))
+    body = re.sub(r"\n{3,}", "\n\n\n", "\n".join(line.rstrip() for line in lines)).strip("\n")
+    return Fragment(names=tuple(names), imports=tuple(imports), body=body)
 
 
-def _decorators(node: ast.stmt) -> list[ast.expr]:
-    return list(getattr(node, "decorator_list", []))
+def _blank(lines: list[str], node: ast.stmt) -> None:
+    """Remove a statement's text (and a ``;`` that follows it) from ``lines``."""
+    first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
+    start, end = node.col_offset, node.end_col_offset or 0
+    # ast offsets count UTF-8 bytes; work on bytes so that non-ASCII lines cut right
+    head = lines[first].encode()[:start].decode()
+    tail = lines[last].encode()[end:].decode().lstrip()
+    tail = tail[1:].lstrip() if tail.startswith(";") else tail
+    head = head.rstrip()
+    joined = f"{head} {tail}" if head and tail else head.rstrip(";") + tail
+    lines[first : last + 1] = [joined]
 
 
 def _defined_names(node: ast.stmt) -> list[str]:
@@ -133,10 +149,17 @@ def _defined_names(node: ast.stmt) -> list[str]:
         return [node.name]
     targets: list[ast.expr] = []
     if isinstance(node, ast.Assign):
-        targets = node.targets
-    elif isinstance(node, ast.AnnAssign | ast.AugAssign):
+        targets = list(node.targets)
+    elif isinstance(node, ast.AnnAssign):
         targets = [node.target]
-    return [t.id for t in targets if isinstance(t, ast.Name)]
+    names: list[str] = []
+    while targets:
+        target = targets.pop(0)
+        if isinstance(target, ast.Name):
+            names.append(target.id)
+        elif isinstance(target, ast.Tuple | ast.List):
+            targets.extend(target.elts)
+    return names
 
 
 class Workspace:

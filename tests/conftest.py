@@ -1,0 +1,73 @@
+"""Shared fixtures for the unit tests of the ``helpers`` package.
+
+Nothing here is autouse: each test module of ``helpers`` asks for what it needs,
+so notebook tests and release tests are untouched by these fixtures.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from helpers.catalogue import Catalogue, Exercise, NotebookEntry, source_digest
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private workspace (``$COURSE_WORKSPACE``) with saving enabled."""
+    root = tmp_path / "workspace"
+    monkeypatch.setenv("COURSE_WORKSPACE", str(root))
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    return root
+
+
+@pytest.fixture
+def clean_lending() -> Iterator[None]:
+    """Undo whatever a test does to ``lending`` and ``lending.*`` in ``sys.modules``."""
+
+    def ours() -> dict[str, ModuleType]:
+        return {
+            name: module
+            for name, module in sys.modules.items()
+            if name == "lending" or name.startswith("lending.")
+        }
+
+    before = ours()
+    for name in before:
+        del sys.modules[name]
+    try:
+        yield
+    finally:
+        for name in ours():
+            del sys.modules[name]
+        sys.modules.update(before)
+
+
+def make_exercise(grade_id: str, title: str, points: float, source: str) -> Exercise:
+    """An exercise whose test cell has exactly ``source``."""
+    return Exercise(
+        grade_id=grade_id, title=title, points=points, source_sha256=source_digest(source)
+    )
+
+
+@pytest.fixture
+def catalogue_factory() -> Callable[..., Catalogue]:
+    """Build a catalogue from ``(id, title, [(grade_id, title, points, source), ...])``."""
+
+    def build(*notebooks: tuple[str, str, list[tuple[str, str, float, str]]]) -> Catalogue:
+        return Catalogue(
+            notebooks=tuple(
+                NotebookEntry(
+                    id=notebook_id,
+                    title=title,
+                    exercises=tuple(make_exercise(*spec) for spec in exercises),
+                )
+                for notebook_id, title, exercises in notebooks
+            )
+        )
+
+    return build

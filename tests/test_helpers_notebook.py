@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from IPython.core.interactiveshell import ExecutionResult, InteractiveShell
-from traitlets.config import Config
 
 import helpers
 import helpers.catalogue
@@ -47,29 +46,6 @@ def course_hooks(shell: InteractiveShell) -> list[Callable[..., Any]]:
 
 def plain(text: str) -> str:
     return ANSI.sub("", text)
-
-
-@pytest.fixture(scope="module")
-def shell(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InteractiveShell]:
-    """One in-process IPython shell for the module.
-
-    History is off, its profile lives in a temporary folder rather than ~/.ipython,
-    and ``__main__`` is given back to pytest.
-    """
-    ours = not InteractiveShell.initialized()
-    main = sys.modules.get("__main__")
-    config = Config()
-    config.HistoryManager.enabled = False
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("IPYTHONDIR", str(tmp_path_factory.mktemp("ipython")))
-        instance = InteractiveShell.instance(config=config)
-    if main is not None:
-        sys.modules["__main__"] = main  # the shell installs its user module there
-    try:
-        yield instance
-    finally:
-        if ours:
-            InteractiveShell.clear_instance()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from helpers.workspace import (
     WorkspaceError,
     assemble,
     course_root,
+    merge_imports,
     saving_enabled,
     split,
     target_of,
@@ -228,10 +229,44 @@ def test_assemble_puts_the_header_then_imports_then_bodies() -> None:
     text = assemble([first, second])
     assert text == (
         HEADER
-        + "\nfrom __future__ import annotations\nimport os\n"
+        + "\nfrom __future__ import annotations\n\nimport os\n"
         + "\n\nA = os.sep\n\n\ndef B() -> A:\n    return A\n"
     )
     compile(text, "assembled.py", "exec")  # __future__ sits right after the docstring
+
+
+def test_merge_imports_lays_them_out_as_ruff_would() -> None:
+    merged = merge_imports(
+        [
+            "from pydantic import BaseModel",
+            "from pydantic import Field, ConfigDict",
+            "import os",
+            "from lending.schemas import BookRead",
+            "from datetime import date",
+            "from pydantic import BaseModel",
+            "import sqlalchemy as sa",
+            "from typing import Self, Any",
+            "from .models import Book",
+        ]
+    )
+    assert merged == (
+        "import os\n"
+        "from datetime import date\n"
+        "from typing import Any, Self\n"
+        "\n"
+        "import sqlalchemy as sa\n"
+        "from pydantic import BaseModel, ConfigDict, Field\n"
+        "\n"
+        "from .models import Book\n"
+        "from lending.schemas import BookRead"
+    )
+
+
+def test_merge_imports_wraps_a_long_line() -> None:
+    names = [f"name_{i}" for i in range(12)]
+    merged = merge_imports([f"from package import {', '.join(names)}"])
+    assert merged.splitlines()[0] == "from package import ("
+    assert merged.splitlines()[-1] == ")"
 
 
 def test_assemble_without_imports() -> None:

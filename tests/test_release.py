@@ -114,6 +114,7 @@ def test_notebook_follows_the_anatomy(name: str) -> None:
 def test_solution_outputs_are_clean(name: str) -> None:
     """No errors, no stderr, no final value in a test cell: each would cost points."""
     nb = nbmeta.read(notebook_path(SOLUTIONS, name))
+    assert "widgets" not in nb.metadata, "widget state has random ids: run `make outputs`"
     code = [cell for cell in nb.cells if cell.cell_type == "code"]
     assert all(cell.get("execution_count") for cell in code), "run `make outputs`"
     for cell in code:

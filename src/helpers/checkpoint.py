@@ -28,12 +28,12 @@ class Layer:
 
 
 LAYERS: tuple[Layer, ...] = (
+    Layer("clock", "00-orientation", "helpers.reference.clock"),
     Layer("schemas", "01-schemas", "helpers.reference.schemas"),
     Layer("models", "02-models", "helpers.reference.models"),
     Layer("db", "02-models", "helpers.reference.db"),
     Layer("repositories", "03-repositories", "helpers.reference.repositories"),
     Layer("errors", "04-services", "helpers.reference.errors"),
-    Layer("clock", "04-services", "helpers.reference.clock"),
     Layer("services", "04-services", "helpers.reference.services"),
     Layer("settings", "05-routers", "helpers.reference.settings"),
     Layer("deps", "05-routers", "helpers.reference.deps"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import reprlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -291,6 +291,28 @@ def expect_invalid(
         got=Described(f"accepted: {show(accepted)}"),
         hint=hint,
     )
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def expect_awaited(awaitable: Awaitable[T], *, what: str, hint: str | None = None) -> T:
+    """Await ``awaitable``; an unexpected exception becomes a readable failure."""
+    try:
+        return await awaitable
+    except NotImplementedError:
+        raise
+    except ExerciseFailure:
+        raise
+    except Exception as exc:
+        fail(
+            what,
+            expected=Described("a result"),
+            got=Described(
+                _errors_text(exc)
+                if isinstance(exc, ValidationError)
+                else f"{type(exc).__name__}: {exc}"
+            ),
+            hint=hint,
+        )
     raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -135,6 +135,10 @@ def _record_progress(source: str, succeeded: bool) -> None:
         return
     earned = sum(e.points for e in entry.exercises if results.get(e.grade_id) is Status.PASSED)
     print(
-        f"✓ Passed: {exercise.title} ({exercise.points:g} points). "
-        f"{entry.id}: {earned:g} of {entry.points:g} points so far."
+        f"✓ Passed: {exercise.title} ({_points(exercise.points)}). "
+        f"{entry.id}: {earned:g} of {_points(entry.points)} so far."
     )
+
+
+def _points(value: float) -> str:
+    return f"{value:g} point" + ("" if value == 1 else "s")

@@ -19,6 +19,8 @@ import ast
 import keyword
 import os
 import re
+import sys
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
@@ -27,6 +29,7 @@ from helpers.files import write_atomic
 
 DIRECTIVE = re.compile(r"^#\s*workspace:\s*(?P<path>\S+)\s*$")
 MANIFEST = ".fragments.json"
+PACKAGE = "lending"
 HEADER = (
     '"""Your code from the course notebooks, assembled by helpers.workspace.\n\n'
     "Edit the notebooks, not this file: it is rewritten whenever a workspace cell runs.\n"
@@ -208,14 +211,54 @@ class Workspace:
 
 
 def assemble(fragments: list[Fragment]) -> str:
-    """One module's text: header, hoisted imports, then each fragment's body."""
-    seen: list[str] = []
-    for fragment in fragments:
-        for statement in fragment.imports:
-            if statement not in seen:
-                seen.append(statement)
-    future = [s for s in seen if s.startswith("from __future__")]
-    others = [s for s in seen if s not in future]
-    head = "\n".join(future + others)
+    """One module's text: header, the merged imports, then each fragment's body."""
+    head = merge_imports(statement for fragment in fragments for statement in fragment.imports)
     bodies = "\n\n\n".join(fragment.body for fragment in fragments)
     return HEADER + ("\n" + head + "\n" if head else "") + "\n\n" + bodies + "\n"
+
+
+def merge_imports(statements: Iterable[str], line_length: int = 88) -> str:
+    """Import statements merged, de-duplicated and laid out as ruff's isort would.
+
+    Sections: ``__future__``, standard library, third party, the package itself
+    (``lending`` and relative imports); ``import x`` before ``from x import y``.
+    """
+    plain: set[tuple[str, str | None]] = set()
+    froms: dict[str, set[tuple[str, str | None]]] = {}
+    for statement in statements:
+        for node in ast.parse(statement).body:
+            if isinstance(node, ast.Import):
+                plain.update((alias.name, alias.asname) for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                module = "." * node.level + (node.module or "")
+                froms.setdefault(module, set()).update((a.name, a.asname) for a in node.names)
+    sections: dict[int, list[str]] = {}
+    for module, alias in sorted(plain, key=lambda item: (item[0].lower(), item[1] or "")):
+        sections.setdefault(_section(module), []).append(f"import {_alias(module, alias)}")
+    for module in sorted(froms, key=str.lower):
+        names = [_alias(name, alias) for name, alias in sorted(froms[module], key=_member_key)]
+        line = f"from {module} import {', '.join(names)}"
+        if len(line) > line_length:
+            line = f"from {module} import (\n" + "".join(f"    {n},\n" for n in names) + ")"
+        sections.setdefault(_section(module), []).append(line)
+    return "\n\n".join("\n".join(sections[key]) for key in sorted(sections))
+
+
+def _section(module: str) -> int:
+    top = module.split(".")[0]
+    if top == "__future__":
+        return 0
+    if module.startswith(".") or top == PACKAGE:
+        return 3
+    return 1 if top in sys.stdlib_module_names else 2
+
+
+def _alias(name: str, alias: str | None) -> str:
+    return f"{name} as {alias}" if alias else name
+
+
+def _member_key(item: tuple[str, str | None]) -> tuple[int, str, str]:
+    """isort's order-by-type: CONSTANTS, then Classes, then functions and variables."""
+    name = item[0]
+    kind = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
+    return kind, name.lower(), item[1] or ""

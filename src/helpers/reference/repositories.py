@@ -155,9 +155,19 @@ class SqlMemberRepository(SqlRepository[Member]):
     model = Member
 
     async def get_for_update(self, member_id: int) -> Member | None:
-        """The member, row-locked until the transaction ends (a no-op on SQLite,
-        whose writers are serialised anyway): concurrent borrows by one member
-        then count open loans one after the other."""
+        """The member, locked until the transaction ends: concurrent borrows by one
+        member then count open loans one after the other.
+
+        SQLite ignores ``FOR UPDATE`` and reads outside any write lock, so a no-op
+        UPDATE of the row comes first: it takes the row lock (PostgreSQL) or the
+        database's write lock (SQLite) before anything is counted.
+        """
+        await self.session.execute(
+            update(Member)
+            .where(Member.id == member_id)
+            .values(active=Member.active)
+            .execution_options(synchronize_session=False)
+        )
         return await self.session.get(Member, member_id, with_for_update=True)
 
     async def get_by_email(self, email: str) -> Member | None:
@@ -210,8 +220,8 @@ class InMemoryRepository(Generic[ModelT]):
             self._store(item)
 
     def _store(self, entity: ModelT) -> ModelT:
-        if getattr(entity, "id", None) is None:
-            entity.id = next(self._ids)  # type: ignore[attr-defined]
+        if getattr(entity, "id", None) is None:  # never an id already taken, like a database
+            entity.id = next(i for i in self._ids if i not in self.items)  # type: ignore[attr-defined]
         self.items[entity.id] = entity  # type: ignore[attr-defined]
         return entity
 

@@ -20,7 +20,11 @@ from helpers.reference.settings import Settings, get_settings
 
 
 def create_app(settings: Settings | None = None, *, create_tables: bool = True) -> FastAPI:
-    """A configured app; ``settings`` defaults to the environment's."""
+    """A configured app; ``settings`` defaults to the environment's.
+
+    Given settings replace ``get_settings`` for every dependency of this app,
+    so the engine and the services see the same configuration.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -35,6 +39,8 @@ def create_app(settings: Settings | None = None, *, create_tables: bool = True) 
             await engine.dispose()
 
     app = FastAPI(title="Lending library", version="1.0.0", lifespan=lifespan)
+    if settings is not None:
+        app.dependency_overrides[get_settings] = lambda: settings
     for router in ROUTERS:
         app.include_router(router)
     app.add_exception_handler(LendingError, lending_error_handler)  # type: ignore[arg-type]

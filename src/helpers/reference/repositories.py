@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy import func, select, update
@@ -72,6 +73,7 @@ class LoanRepository(Protocol):
     async def find_open(self, member_id: int, book_id: int) -> Loan | None: ...
     async def count_open(self, member_id: int) -> int: ...
     async def count_for_book(self, book_id: int) -> int: ...
+    async def mark_returned(self, loan_id: int, on: date) -> bool: ...
     async def list_for_member(self, member_id: int, *, open_only: bool = False) -> list[Loan]: ...
 
 
@@ -200,6 +202,16 @@ class SqlLoanRepository(SqlRepository[Loan]):
         query = select(func.count()).where(Loan.book_id == book_id)
         return int(await self.session.scalar(query) or 0)
 
+    async def mark_returned(self, loan_id: int, on: date) -> bool:
+        """Close the loan only if it is open: of two concurrent returns, one changes it."""
+        result = await self.session.execute(
+            update(Loan)
+            .where(Loan.id == loan_id, Loan.returned_at.is_(None))
+            .values(returned_at=on)
+            .execution_options(synchronize_session="fetch")
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
     async def list_for_member(self, member_id: int, *, open_only: bool = False) -> list[Loan]:
         query = select(Loan).where(Loan.member_id == member_id).order_by(Loan.id)
         if open_only:
@@ -323,6 +335,13 @@ class InMemoryLoanRepository(InMemoryRepository[Loan]):
 
     async def count_for_book(self, book_id: int) -> int:
         return sum(1 for loan in self.items.values() if loan.book_id == book_id)
+
+    async def mark_returned(self, loan_id: int, on: date) -> bool:
+        loan = self.items.get(loan_id)
+        if loan is None or loan.returned_at is not None:
+            return False
+        loan.returned_at = on
+        return True
 
     async def list_for_member(self, member_id: int, *, open_only: bool = False) -> list[Loan]:
         return [

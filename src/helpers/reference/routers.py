@@ -27,8 +27,12 @@ from helpers.reference.schemas import (
     MemberUpdate,
 )
 
-Limit = Annotated[int, Query(ge=1, le=100)]
-Offset = Annotated[int, Query(ge=0)]
+
+class BookQuery(BookFilter):
+    """The query string of ``GET /books``: the filters plus one page's bounds."""
+
+    limit: int = Field(default=20, ge=1, le=100)
+    offset: int = Field(default=0, ge=0)
 
 
 class BorrowRequest(BaseModel):
@@ -69,13 +73,8 @@ async def create_book(
 
 
 @books.get("", response_model=list[BookRead])
-async def list_books(
-    filters: Annotated[BookFilter, Query()],
-    catalogue: CatalogueDep,
-    limit: Limit = 20,
-    offset: Offset = 0,
-) -> list[Book]:
-    return await catalogue.list_books(filters, limit=limit, offset=offset)
+async def list_books(query: Annotated[BookQuery, Query()], catalogue: CatalogueDep) -> list[Book]:
+    return await catalogue.list_books(query, limit=query.limit, offset=query.offset)
 
 
 @books.get("/{book_id}", response_model=BookRead)

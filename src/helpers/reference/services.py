@@ -191,9 +191,8 @@ class CatalogueService:
         self, filters: BookFilter, *, limit: int = 20, offset: int = 0
     ) -> list[Book]:
         async with self.uow:
-            return await self.uow.books.list(
-                **filters.model_dump(exclude_none=True), limit=limit, offset=offset
-            )
+            criteria = filters.model_dump(include=set(BookFilter.model_fields), exclude_none=True)
+            return await self.uow.books.list(**criteria, limit=limit, offset=offset)
 
     async def update_book(self, book_id: int, changes: BookUpdate) -> Book:
         async with self.uow:
@@ -297,11 +296,11 @@ class LendingService:
     async def return_loan(self, loan_id: int) -> Loan:
         async with self.uow:
             loan = await _loan(self.uow, loan_id)
-            if loan.returned_at is not None:
-                return loan  # already returned: a retry changes nothing
-            loan.returned_at = self.clock.today()
-            await self.uow.books.put_back_copy(loan.book_id)
-            await self.uow.commit()
+            # Conditional: of two concurrent returns only one closes the loan and
+            # puts the copy back; a retry of a returned loan changes nothing.
+            if await self.uow.loans.mark_returned(loan_id, self.clock.today()):
+                await self.uow.books.put_back_copy(loan.book_id)
+                await self.uow.commit()
             return loan
 
     async def renew(self, loan_id: int) -> Loan:

@@ -230,7 +230,7 @@ def test_assemble_puts_the_header_then_imports_then_bodies() -> None:
     assert text == (
         HEADER
         + "\nfrom __future__ import annotations\n\nimport os\n"
-        + "\n\nA = os.sep\n\n\ndef B() -> A:\n    return A\n"
+        + "\nA = os.sep\n\n\ndef B() -> A:\n    return A\n"
     )
     compile(text, "assembled.py", "exec")  # __future__ sits right after the docstring
 
@@ -271,7 +271,7 @@ def test_merge_imports_wraps_a_long_line() -> None:
 
 def test_assemble_without_imports() -> None:
     text = assemble([Fragment(names=("A",), imports=(), body="A = 1")])
-    assert text == HEADER + "\n\nA = 1\n"
+    assert text == HEADER + "\nA = 1\n"
     compile(text, "assembled.py", "exec")
 
 

@@ -214,7 +214,10 @@ def assemble(fragments: list[Fragment]) -> str:
     """One module's text: header, the merged imports, then each fragment's body."""
     head = merge_imports(statement for fragment in fragments for statement in fragment.imports)
     bodies = "\n\n\n".join(fragment.body for fragment in fragments)
-    return HEADER + ("\n" + head + "\n" if head else "") + "\n\n" + bodies + "\n"
+    # isort's rule: two blank lines before a class or function, one before anything else
+    first = bodies.lstrip().split("\n", 1)[0]
+    gap = "\n\n" if first.startswith(("def ", "async def ", "class ", "@")) else "\n"
+    return HEADER + ("\n" + head + "\n" if head else "") + gap + bodies + "\n"
 
 
 def merge_imports(statements: Iterable[str], line_length: int = 88) -> str:

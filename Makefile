@@ -24,7 +24,8 @@ $(STAMP): pyproject.toml
 setup: $(STAMP) ## create .venv and install the course and its tools
 
 start: $(STAMP) ## open the course in JupyterLab (NO_BROWSER=1 to only print the URL)
-	$(BIN)/jupyter lab notebooks/00-orientation/00-orientation.ipynb \
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
+		--LabApp.default_url=/lab/tree/notebooks/00-orientation/00-orientation.ipynb \
 		--ServerApp.ip=127.0.0.1 $(ALLOW_ROOT) $(if $(NO_BROWSER),--no-browser,)
 
 test: $(STAMP) ## run the whole test suite (helpers, notebooks, release, grading)

@@ -671,3 +671,13 @@ def test_expect_call_lets_not_implemented_error_through() -> None:
 
     with pytest.raises(NotImplementedError):
         expect_call(unsolved, what="x")
+
+
+def test_expect_equal_names_the_types_when_the_texts_agree() -> None:
+    class Name(str):
+        pass
+
+    with pytest.raises(ExerciseFailure) as info:
+        expect_equal(Name("members"), "members", what="the table name")
+    message = info.value.render()
+    assert "'members' of type str" in message and "'members' of type Name" in message

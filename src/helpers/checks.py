@@ -148,8 +148,16 @@ def _typed(items: Iterable[object]) -> set[tuple[type, object]]:
 
 def expect_equal(got: object, expected: object, *, what: str, hint: str | None = None) -> None:
     """Check that ``got`` equals ``expected`` (see :func:`same_value`)."""
-    if not same_value(got, expected):
-        fail(what, expected=expected, got=got, hint=hint)
+    if same_value(got, expected):
+        return
+    if show(got) == show(expected):  # same text, other type: say so, or it reads "x, got x"
+        fail(
+            what,
+            expected=Described(f"{show(expected)} of type {type(expected).__name__}"),
+            got=Described(f"{show(got)} of type {type(got).__name__}"),
+            hint=hint,
+        )
+    fail(what, expected=expected, got=got, hint=hint)
 
 
 def expect_true(condition: object, *, what: str, hint: str | None = None) -> None:

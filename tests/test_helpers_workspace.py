@@ -610,3 +610,16 @@ def test_saving_is_enabled_outside_nbgrader(monkeypatch: pytest.MonkeyPatch) -> 
 def test_saving_is_disabled_under_nbgrader(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     monkeypatch.setenv("NBGRADER_EXECUTION", value)
     assert saving_enabled() is False
+
+
+def test_split_handles_a_multiline_import_followed_by_others() -> None:
+    fragment = split(
+        "from typing import (\n    Annotated,\n    Any,\n)\n"
+        "import os\n\nfrom x import y\nA = os.sep\n"
+    )
+    assert fragment.imports == (
+        "from typing import (\n    Annotated,\n    Any,\n)",
+        "import os",
+        "from x import y",
+    )
+    assert fragment.body == "A = os.sep"

@@ -117,14 +117,11 @@ def split(source: str) -> Fragment:
     lines = source.splitlines()
     if lines and target_of(lines[0]) is not None:
         lines[0] = ""
-    imports: list[str] = []
-    names: list[str] = []
-    for node in tree.body:
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            imports.append(ast.get_source_segment(source, node) or "")
-            _blank(lines, node)
-        else:
-            names.extend(_defined_names(node))
+    statements = [node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
+    imports = [ast.get_source_segment(source, node) or "" for node in statements]
+    for node in reversed(statements):  # from the bottom: blanking joins lines
+        _blank(lines, node)
+    names = [name for node in tree.body for name in _defined_names(node)]
     if not names:
         raise WorkspaceError(
             "a workspace cell must define something at top level (a class, a function "

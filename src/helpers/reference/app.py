@@ -7,10 +7,10 @@ its own engine from its own settings.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from helpers.reference.db import create_schema, make_engine, make_session_factory
@@ -19,11 +19,18 @@ from helpers.reference.routers import ROUTERS
 from helpers.reference.settings import Settings, get_settings
 
 
-def create_app(settings: Settings | None = None, *, create_tables: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    routers: Sequence[APIRouter] | None = None,
+    create_tables: bool = True,
+) -> FastAPI:
     """A configured app; ``settings`` defaults to the environment's.
 
     Given settings replace ``get_settings`` for every dependency of this app,
-    so the engine and the services see the same configuration.
+    so the engine and the services see the same configuration. ``routers``
+    defaults to every router of the service (``ROUTERS``); a test may serve
+    only the one it checks.
     """
 
     @asynccontextmanager
@@ -41,7 +48,7 @@ def create_app(settings: Settings | None = None, *, create_tables: bool = True) 
     app = FastAPI(title="Lending library", version="1.0.0", lifespan=lifespan)
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
-    for router in ROUTERS:
+    for router in ROUTERS if routers is None else routers:
         app.include_router(router)
     app.add_exception_handler(LendingError, lending_error_handler)  # type: ignore[arg-type]
     return app

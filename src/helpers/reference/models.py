@@ -1,7 +1,7 @@
 """Reference models layer (notebook 02): the tables, as typed SQLAlchemy 2.x classes.
 
 Rules the database itself enforces, whatever code writes to it: unique ISBN and
-e-mail, an ISBN of 13 digits, ``0 <= copies_available <= copies_total``,
+e-mail, an ISBN of exactly 13 digits, ``0 <= copies_available <= copies_total``,
 foreign keys, and at most one *open* loan per member and book (a partial unique
 index). Relationships use ``lazy="raise"``: an async session cannot load
 lazily, so every load must be explicit (``selectinload``) or it fails loudly.
@@ -50,7 +50,11 @@ class Book(Base):
     __table_args__ = (
         CheckConstraint("copies_available >= 0", name="copies_available_not_negative"),
         CheckConstraint("copies_available <= copies_total", name="copies_available_le_total"),
-        CheckConstraint("length(isbn) = 13", name="isbn_13_digits"),
+        # 13 characters, and nothing left once every digit is trimmed off both ends:
+        # 13 digits. trim(text, characters) reads the same in SQLite and PostgreSQL.
+        CheckConstraint(
+            "length(isbn) = 13 AND trim(isbn, '0123456789') = ''", name="isbn_13_digits"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, init=False)

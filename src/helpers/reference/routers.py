@@ -2,17 +2,25 @@
 
 A route parses the request (schemas), calls one service method, and states
 the response: ``response_model``, status code, ``Location`` for a creation.
-No rule and no SQL lives here.
+No rule and no SQL lives here. Each router is one group of routes under one
+prefix; the app (``helpers.reference.app``) decides which routers it serves.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import SQLAlchemyError
 
-from helpers.reference.deps import CatalogueDep, ClockDep, LendingDep, MemberServiceDep
+from helpers.reference.deps import (
+    CatalogueDep,
+    ClockDep,
+    LendingDep,
+    MemberServiceDep,
+    SessionFactoryDep,
+)
 from helpers.reference.models import Author, Book, Member
 from helpers.reference.schemas import (
     AuthorCreate,
@@ -43,10 +51,18 @@ class BorrowRequest(BaseModel):
     book_id: int = Field(gt=0)
 
 
+class Health(BaseModel):
+    """The body of ``GET /health``: whether the service can do its work now."""
+
+    status: Literal["ok", "unavailable"]
+
+
 authors = APIRouter(prefix="/authors", tags=["authors"])
 books = APIRouter(prefix="/books", tags=["books"])
 members = APIRouter(prefix="/members", tags=["members"])
+member_loans = APIRouter(prefix="/members/{member_id}/loans", tags=["loans"])
 loans = APIRouter(prefix="/loans", tags=["loans"])
+health = APIRouter(tags=["health"])
 
 
 @authors.post("", status_code=status.HTTP_201_CREATED, response_model=AuthorRead)
@@ -111,7 +127,7 @@ async def update_member(member_id: int, changes: MemberUpdate, service: MemberSe
     return await service.update(member_id, changes)
 
 
-@members.post("/{member_id}/loans", status_code=status.HTTP_201_CREATED, response_model=LoanRead)
+@member_loans.post("", status_code=status.HTTP_201_CREATED, response_model=LoanRead)
 async def borrow(
     member_id: int,
     body: BorrowRequest,
@@ -125,7 +141,7 @@ async def borrow(
     return LoanRead.from_loan(loan, as_of=clock.today())
 
 
-@members.get("/{member_id}/loans", response_model=list[LoanRead])
+@member_loans.get("", response_model=list[LoanRead])
 async def list_member_loans(
     member_id: int, lending: LendingDep, clock: ClockDep, open_only: bool = False
 ) -> list[LoanRead]:
@@ -149,4 +165,20 @@ async def renew_loan(loan_id: int, lending: LendingDep, clock: ClockDep) -> Loan
     return LoanRead.from_loan(await lending.renew(loan_id), as_of=clock.today())
 
 
-ROUTERS = (authors, books, members, loans)
+@health.get("/health", response_model=Health)
+async def check_health(session_factory: SessionFactoryDep, response: Response) -> Health:
+    """Ready when the database accepts a connection; 503 tells a load balancer to wait.
+
+    The body says nothing about why: the reason belongs in the server's log,
+    not in a public response.
+    """
+    try:
+        async with session_factory() as session:
+            await session.connection()
+    except (SQLAlchemyError, OSError):
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+        return Health(status="unavailable")
+    return Health(status="ok")
+
+
+ROUTERS = (authors, books, members, member_loans, loans, health)

@@ -1,0 +1,28 @@
+# workspace: lending/routers.py
+from fastapi import APIRouter, Request, Response
+
+from lending.deps import MemberServiceDep
+from lending.models import Member
+from lending.schemas import MemberCreate, MemberRead, MemberUpdate
+
+members = APIRouter(prefix="/members", tags=["members"])
+
+
+# No status code on the creating route: FastAPI answers 200 OK, not 201 Created.
+@members.post("", response_model=MemberRead)
+async def register_member(
+    data: MemberCreate, service: MemberServiceDep, request: Request, response: Response
+) -> Member:
+    member = await service.register(data)
+    response.headers["Location"] = str(request.url_for("get_member", member_id=member.id))
+    return member
+
+
+@members.get("/{member_id}", response_model=MemberRead)
+async def get_member(member_id: int, service: MemberServiceDep) -> Member:
+    return await service.get(member_id)
+
+
+@members.patch("/{member_id}", response_model=MemberRead)
+async def update_member(member_id: int, changes: MemberUpdate, service: MemberServiceDep) -> Member:
+    return await service.update(member_id, changes)

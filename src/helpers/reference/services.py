@@ -1,16 +1,22 @@
 """Reference services layer (notebook 04): the library's rules and its transactions.
 
-A service method is one unit of work: it opens the unit of work, applies the
-rules through the repositories, commits, and returns the saved objects. Nothing
-is committed after the method returns, so a response is never sent for work
-that could still fail. The rules live here and nowhere else:
+A use case is one unit of work: it opens the unit of work, applies the rules
+through the repositories, commits, and returns the saved objects. Nothing is
+committed after it returns, so a response is never sent for work that could
+still fail. The rules live here and nowhere else:
 
 - a member may hold at most ``max_loans`` open loans, never the same book
-  twice at once, and cannot borrow while inactive;
+  twice at once, and cannot borrow while inactive; the member is locked first,
+  so that two borrows by one member count open loans one after the other;
 - a book can be borrowed only while a copy is available: the copy is taken by
   one conditional UPDATE, so of two members racing for the last copy exactly
   one wins and availability never drops below zero;
 - returning a returned loan changes nothing (safe to retry); renewing one is refused.
+
+The catalogue's use cases are methods of ``CatalogueService``. Those of members
+and loans are functions that receive every dependency (``register_member(uow,
+data)``, ``borrow_book(uow, clock, member_id, book_id)``); ``MemberService`` and
+``LendingService`` bind them to a unit of work (and a clock) for the routes.
 """
 
 from __future__ import annotations
@@ -89,9 +95,12 @@ class _AuthorRepository(SqlRepository[Author]):
 class SqlUnitOfWork:
     """A fresh ``AsyncSession`` per ``async with``: never shared between tasks.
 
-    Leaving the block without ``commit()`` (or with an exception) discards the
-    transaction: ``close()`` rolls it back and detaches the loaded objects
-    without expiring them, so a read-only result stays readable after the block.
+    Leaving the block without ``commit()`` discards the transaction: ``close()``
+    rolls it back and detaches the loaded objects without expiring them, so a
+    read-only result stays readable after the block. Leaving it with an
+    exception rolls back explicitly first: after a failed COMMIT, SQLite keeps
+    the transaction open, and ``close()`` alone would return the connection to
+    the pool with the failed work still pending.
     """
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
@@ -111,7 +120,11 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self.session.close()
+        try:
+            if exc_type is not None:
+                await self.session.rollback()
+        finally:
+            await self.session.close()
 
     async def commit(self) -> None:
         await self.session.commit()
@@ -220,103 +233,144 @@ class CatalogueService:
 # --- Members ---------------------------------------------------------------------
 
 
+async def register_member(uow: UnitOfWork, data: MemberCreate) -> Member:
+    """A new, active member; e-mail addresses are unique whatever their case."""
+    email = data.email.lower()
+    async with uow:
+        if await uow.members.get_by_email(email) is not None:
+            raise EmailAlreadyRegistered(email)
+        member = Member(name=data.name, email=email, max_loans=data.max_loans)
+        try:
+            await uow.members.add(member)
+        except DuplicateError:  # registered concurrently since the check above
+            raise EmailAlreadyRegistered(email) from None
+        await uow.commit()
+        return member
+
+
+async def update_member(uow: UnitOfWork, member_id: int, changes: MemberUpdate) -> Member:
+    """The member with the fields the client sent changed, and only those."""
+    async with uow:
+        member = await _member(uow, member_id)
+        values = changes.model_dump(exclude_unset=True)
+        if "email" in values:
+            values["email"] = values["email"].lower()
+            other = await uow.members.get_by_email(values["email"])
+            if other is not None and other.id != member_id:
+                raise EmailAlreadyRegistered(values["email"])
+        for field, value in values.items():
+            setattr(member, field, value)
+        await uow.commit()
+        return member
+
+
 class MemberService:
+    """The members' use cases, bound to one unit of work: what a route depends on."""
+
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
 
     async def register(self, data: MemberCreate) -> Member:
-        email = data.email.lower()
-        async with self.uow:
-            if await self.uow.members.get_by_email(email) is not None:
-                raise EmailAlreadyRegistered(email)
-            member = Member(name=data.name, email=email, max_loans=data.max_loans)
-            try:
-                await self.uow.members.add(member)
-            except DuplicateError:  # registered concurrently since the check above
-                raise EmailAlreadyRegistered(email) from None
-            await self.uow.commit()
-            return member
+        return await register_member(self.uow, data)
 
     async def get(self, member_id: int) -> Member:
         async with self.uow:
             return await _member(self.uow, member_id)
 
     async def update(self, member_id: int, changes: MemberUpdate) -> Member:
-        async with self.uow:
-            member = await _member(self.uow, member_id)
-            values = changes.model_dump(exclude_unset=True)
-            if "email" in values:
-                values["email"] = values["email"].lower()
-                other = await self.uow.members.get_by_email(values["email"])
-                if other is not None and other.id != member_id:
-                    raise EmailAlreadyRegistered(values["email"])
-            for field, value in values.items():
-                setattr(member, field, value)
-            await self.uow.commit()
-            return member
+        return await update_member(self.uow, member_id, changes)
 
 
 # --- Lending ---------------------------------------------------------------------
 
 
+async def borrow_book(
+    uow: UnitOfWork, clock: Clock, member_id: int, book_id: int, *, loan_days: int = LOAN_DAYS
+) -> Loan:
+    """A new loan of ``book_id`` to ``member_id``, due ``loan_days`` after today.
+
+    The rules are checked in this order, and the first one broken is raised:
+    the member exists and is active, the book exists, the member does not hold
+    it already, the member is below ``max_loans``, a copy is available.
+    """
+    async with uow:
+        member = await uow.members.get_for_update(member_id)  # locked until the end
+        if member is None:
+            raise NotFound("member", member_id)
+        if not member.active:
+            raise MemberInactive(member_id)
+        await _book(uow, book_id)
+        if await uow.loans.find_open(member_id, book_id) is not None:
+            raise AlreadyBorrowed(member_id, book_id)
+        if await uow.loans.count_open(member_id) >= member.max_loans:
+            raise LoanLimitReached(member_id, member.max_loans)
+        if not await uow.books.take_copy(book_id):  # conditional UPDATE: race-safe
+            raise NoCopyAvailable(book_id)
+        today = clock.today()
+        loan = Loan(
+            member_id=member_id,
+            book_id=book_id,
+            borrowed_at=today,
+            due_at=today + timedelta(days=loan_days),
+        )
+        try:
+            await uow.loans.add(loan)
+        except DuplicateError:  # the same borrow, committed concurrently
+            raise AlreadyBorrowed(member_id, book_id) from None
+        await uow.commit()
+        return loan
+
+
+async def return_book(uow: UnitOfWork, clock: Clock, loan_id: int) -> Loan:
+    """The loan, returned today; returning it again changes nothing (safe to retry)."""
+    async with uow:
+        loan = await _loan(uow, loan_id)
+        # Conditional: of two concurrent returns only one closes the loan and
+        # puts the copy back; a retry of a returned loan changes nothing.
+        if await uow.loans.mark_returned(loan_id, clock.today()):
+            await uow.books.put_back_copy(loan.book_id)
+            await uow.commit()
+        return loan
+
+
+async def renew_loan(
+    uow: UnitOfWork, clock: Clock, loan_id: int, *, loan_days: int = LOAN_DAYS
+) -> Loan:
+    """The open loan, due ``loan_days`` later: counted from its due date, or from
+    today if it is already overdue. A returned loan cannot be renewed."""
+    async with uow:
+        loan = await _loan(uow, loan_id)
+        if loan.returned_at is not None:
+            raise LoanClosed(loan_id)
+        loan.due_at = max(loan.due_at, clock.today()) + timedelta(days=loan_days)
+        await uow.commit()
+        return loan
+
+
 class LendingService:
+    """The lending use cases, bound to one unit of work and one clock: what a route
+    depends on."""
+
     def __init__(self, uow: UnitOfWork, clock: Clock, loan_days: int = LOAN_DAYS) -> None:
         self.uow = uow
         self.clock = clock
         self.loan_days = loan_days
 
     async def borrow(self, member_id: int, book_id: int) -> Loan:
-        async with self.uow:
-            member = await self.uow.members.get_for_update(member_id)
-            if member is None:
-                raise NotFound("member", member_id)
-            if not member.active:
-                raise MemberInactive(member_id)
-            await _book(self.uow, book_id)
-            if await self.uow.loans.find_open(member_id, book_id) is not None:
-                raise AlreadyBorrowed(member_id, book_id)
-            if await self.uow.loans.count_open(member_id) >= member.max_loans:
-                raise LoanLimitReached(member_id, member.max_loans)
-            if not await self.uow.books.take_copy(book_id):
-                raise NoCopyAvailable(book_id)
-            today = self.clock.today()
-            loan = Loan(
-                member_id=member_id,
-                book_id=book_id,
-                borrowed_at=today,
-                due_at=today + timedelta(days=self.loan_days),
-            )
-            try:
-                await self.uow.loans.add(loan)
-            except DuplicateError:  # the same borrow, committed concurrently
-                raise AlreadyBorrowed(member_id, book_id) from None
-            await self.uow.commit()
-            return loan
+        return await borrow_book(self.uow, self.clock, member_id, book_id, loan_days=self.loan_days)
 
     async def return_loan(self, loan_id: int) -> Loan:
-        async with self.uow:
-            loan = await _loan(self.uow, loan_id)
-            # Conditional: of two concurrent returns only one closes the loan and
-            # puts the copy back; a retry of a returned loan changes nothing.
-            if await self.uow.loans.mark_returned(loan_id, self.clock.today()):
-                await self.uow.books.put_back_copy(loan.book_id)
-                await self.uow.commit()
-            return loan
+        return await return_book(self.uow, self.clock, loan_id)
 
     async def renew(self, loan_id: int) -> Loan:
-        async with self.uow:
-            loan = await _loan(self.uow, loan_id)
-            if loan.returned_at is not None:
-                raise LoanClosed(loan_id)
-            loan.due_at = max(loan.due_at, self.clock.today()) + timedelta(days=self.loan_days)
-            await self.uow.commit()
-            return loan
+        return await renew_loan(self.uow, self.clock, loan_id, loan_days=self.loan_days)
 
     async def get_loan(self, loan_id: int) -> Loan:
         async with self.uow:
             return await _loan(self.uow, loan_id)
 
     async def loans_of(self, member_id: int, *, open_only: bool = False) -> list[Loan]:
+        """The member's loans, oldest first; an unknown member is NotFound, not []."""
         async with self.uow:
             await _member(self.uow, member_id)
             return await self.uow.loans.list_for_member(member_id, open_only=open_only)

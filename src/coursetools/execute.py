@@ -58,15 +58,21 @@ def execute(path: Path, *, allow_errors: bool = False) -> NotebookNode:
     return nb
 
 
-def merge_streams(nb: NotebookNode) -> NotebookNode:
-    """Join consecutive outputs of the same stream: the kernel may split one print in two.
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
-    nbval compares merged streams too, so this changes no meaning; it makes the
-    committed file the same from one execution to the next.
+
+def normalise_outputs(nb: NotebookNode) -> NotebookNode:
+    """Make the committed outputs the same from one execution to the next.
+
+    - consecutive outputs of one stream are joined: the kernel may split one
+      print in two (nbval compares merged streams too, so no meaning changes);
+    - widget views are dropped, keeping their text fallback: each run gives a
+      widget a new random model id, and its state is not stored anyway.
     """
     for cell in nb.cells:
         merged: list[NotebookNode] = []
         for output in cell.get("outputs", []):
+            output.get("data", {}).pop(WIDGET_VIEW, None)
             previous = merged[-1] if merged else None
             if (
                 previous is not None
@@ -86,7 +92,7 @@ def refresh_outputs(paths: list[Path]) -> dict[Path, float]:
     timings = {}
     for path in paths:
         began = time.perf_counter()
-        nb = merge_streams(execute(path))
+        nb = normalise_outputs(execute(path))
         nbformat.write(nb, path)
         timings[path] = time.perf_counter() - began
     return timings

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
-from helpers.catalogue import Catalogue, load_catalogue
+from helpers.catalogue import Catalogue, NotebookEntry, load_catalogue
 from helpers.files import write_atomic
 from helpers.workspace import workspace_dir
 
@@ -77,43 +78,46 @@ def table(
     return rows
 
 
-def summary_text(store: ProgressStore | None = None, catalogue: Catalogue | None = None) -> str:
-    """A plain-text overview, one line per notebook."""
+def _by_notebook(
+    store: ProgressStore | None, catalogue: Catalogue | None
+) -> Iterator[tuple[NotebookEntry, list[tuple[str, str, float, Status]], float]]:
+    """Each notebook with its rows and the points earned in it."""
     catalogue = catalogue or load_catalogue()
     rows = table(store, catalogue)
-    lines = []
     for entry in catalogue.notebooks:
         mine = [row for row in rows if row[0] == entry.id]
-        earned = sum(points for _, _, points, status in mine if status is Status.PASSED)
-        marks = "".join(_SYMBOL[status] for *_, status in mine) or "(no graded exercises)"
+        yield entry, mine, sum(points for _, _, points, status in mine if status is Status.PASSED)
+
+
+def summary_text(store: ProgressStore | None = None, catalogue: Catalogue | None = None) -> str:
+    """A plain-text overview, one line per notebook."""
+    lines = []
+    for entry, rows, earned in _by_notebook(store, catalogue):
+        marks = "".join(_SYMBOL[status] for *_, status in rows) or "(no graded exercises)"
         lines.append(f"{entry.id:<20} {earned:g}/{entry.points:g} points  {marks}")
     return "\n".join(lines)
 
 
 def render_html(store: ProgressStore | None = None, catalogue: Catalogue | None = None) -> str:
     """The overview as an HTML table (works in JupyterLab and in exported HTML)."""
-    catalogue = catalogue or load_catalogue()
-    rows = table(store, catalogue)
-    body = []
-    for entry in catalogue.notebooks:
-        mine = [row for row in rows if row[0] == entry.id]
-        earned = sum(points for _, _, points, status in mine if status is Status.PASSED)
+    body, total, earned_total = [], 0.0, 0.0
+    for entry, rows, earned in _by_notebook(store, catalogue):
+        total += entry.points
+        earned_total += earned
         body.append(
             f"<tr><th colspan='3' style='text-align:left'>{html.escape(entry.title)}"
             f" <span style='font-weight:normal'>({earned:g}/{entry.points:g} points)</span>"
             "</th></tr>"
         )
-        for _, title, points, status in mine:
+        for _, title, points, status in rows:
             body.append(
                 f"<tr><td style='color:{_COLOUR[status]}'>{_SYMBOL[status]} {status}</td>"
                 f"<td style='text-align:left'>{html.escape(title)}</td>"
                 f"<td>{points:g}</td></tr>"
             )
-    total = sum(row[2] for row in rows)
-    earned = sum(row[2] for row in rows if row[3] is Status.PASSED)
     return (
         "<table class='course-progress'>"
-        f"<caption>Your progress: {earned:g} of {total:g} points</caption>"
+        f"<caption>Your progress: {earned_total:g} of {total:g} points</caption>"
         + "".join(body)
         + "</table>"
     )

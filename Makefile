@@ -9,7 +9,7 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LINTED := src tests benchmarks solutions
 
 .DEFAULT_GOAL := help
-.PHONY: help setup start test lint format release outputs bench clean
+.PHONY: help setup start test lint format release outputs bench grade bench-grade clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -47,6 +47,12 @@ outputs: $(STAMP) ## re-execute the solution notebooks in place (NB="01-schemas"
 
 bench: $(STAMP) ## time each notebook's execution and autograding, and the test suite
 	$(BIN)/python benchmarks/bench.py
+
+grade: $(STAMP) ## grade a class: make grade A=01-schemas (options: docs/instructors.md)
+	$(BIN)/course grade $(A)
+
+bench-grade: $(STAMP) ## a synthetic class graded by the course's grader and by plain nbgrader
+	$(BIN)/python benchmarks/bench_grade.py
 
 clean: ## remove the virtual environment and caches (not your workspace)
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

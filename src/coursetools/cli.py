@@ -34,6 +34,12 @@ def _outputs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grade(args: argparse.Namespace) -> int:
+    from coursetools.grading.cli import main as grading
+
+    return grading(["class", *args.rest])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="course", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -43,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     outputs = commands.add_parser("outputs", help="re-execute solution notebooks in place")
     outputs.add_argument("notebooks", nargs="*", help="ids such as 01-schemas (default: all)")
     outputs.set_defaults(run=_outputs)
+    grade = commands.add_parser(
+        "grade", help="grade every submission of assignments, in parallel and sandboxed"
+    )
+    grade.add_argument("rest", nargs=argparse.REMAINDER, help="see python -m coursetools.grading")
+    grade.set_defaults(run=_grade)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -1,7 +1,8 @@
-from lending.models import Member
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+
+from lending.models import Member
 
 
 async def member_with_loans(session: AsyncSession, member_id: int) -> Member | None:

@@ -1,7 +1,8 @@
 from datetime import date
 
-from lending.models import Loan
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from lending.models import Loan
 
 _lent: set[tuple[int, int]] = set()
 

@@ -1,8 +1,9 @@
 from datetime import date
 
-from lending.models import Loan
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from lending.models import Loan
 
 
 async def open_loan(

@@ -2,8 +2,9 @@
 # ruff: noqa: F821 (names defined by earlier cells of the notebook)
 from datetime import date
 
-from lending.models import Loan
 from sqlalchemy import func, select
+
+from lending.models import Loan
 
 
 class SqlLoanRepository(SqlRepository[Loan]):

@@ -1,7 +1,8 @@
 # workspace: lending/repositories.py
 # ruff: noqa: F821 (names defined by earlier cells of the notebook)
-from lending.models import Member
 from sqlalchemy import update
+
+from lending.models import Member
 
 
 class SqlMemberRepository(SqlRepository[Member]):

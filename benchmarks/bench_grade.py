@@ -1,0 +1,206 @@
+"""Class grading: `python -m coursetools.grading class` against plain `nbgrader autograde`.
+
+Builds a synthetic class for the released notebooks (20 students by default,
+each submitting every notebook): correct answers, each wrong sample of
+``tests/submissions`` in turn, the hard-coded samples, and hostile submissions
+(an input transformer, a top-level infinite loop, ``os._exit``, a file that is
+not JSON). Two copies of the course are graded in the same run: one by plain,
+serial ``nbgrader autograde`` (one command per assignment, as an instructor
+runs it), one by the class grader (one command, a process pool). Prints both
+wall times, their ratio, and whether the honest students' scores agree.
+
+    python benchmarks/bench_grade.py [--students 20] [--notebooks 00-orientation,01-schemas]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+from coursetools import nbmeta
+from coursetools.grading import course as courses
+from coursetools.grading.record import quiet_gradebook
+from coursetools.layout import (
+    NBGRADER_CONFIG,
+    NOTEBOOKS,
+    ROOT,
+    SOLUTIONS,
+    assignments,
+    tools_on_path,
+)
+from coursetools.nbcourse import fill_in, replace_cells
+
+SAMPLES = ROOT / "tests" / "submissions"
+TRANSFORMER = "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])"
+HOSTILE = ("transformer", "infinite-loop", "os-exit", "not-json")
+
+
+def _answers(source: NotebookNode) -> list[str]:
+    return [nbmeta.grade_id(c) or "" for c in source.cells if nbmeta.is_solution(c)]
+
+
+def _class(notebook: str, students: int) -> dict[str, NotebookNode | bytes]:
+    """``{student: submission}`` for one notebook; the same student names for every notebook."""
+    source = nbmeta.read(SOLUTIONS / notebook / f"{notebook}.ipynb")
+    release = nbmeta.read(NOTEBOOKS / notebook / f"{notebook}.ipynb")
+    solved = fill_in(release, source)
+    answers = _answers(source)
+    by_id = {nbmeta.grade_id(c): c.source for c in solved.cells if nbmeta.is_solution(c)}
+    wrong = {p.parent.name: p.read_text() for p in sorted((SAMPLES / notebook).glob("*/wrong.py"))}
+    hardcoded = {p.parent.name: p.read_text() for p in (SAMPLES / notebook).glob("*/hardcoded.py")}
+    honest = students - len(HOSTILE)
+    submissions: dict[str, NotebookNode | bytes] = {}
+    for number in range(honest):
+        name = f"s{number + 1:02d}"
+        kind = number % 8
+        if kind in (1, 3, 5) and wrong:
+            cell = sorted(wrong)[(number // 2) % len(wrong)]
+            submissions[name] = replace_cells(solved, {cell: wrong[cell]})
+        elif kind == 7 and hardcoded:
+            submissions[name] = replace_cells(solved, hardcoded)
+        else:
+            submissions[name] = solved
+    first, middle, last = answers[0], answers[len(answers) // 2], answers[-1]
+    submissions[f"s{honest + 1:02d}-transformer"] = replace_cells(solved, {first: TRANSFORMER})
+    submissions[f"s{honest + 2:02d}-infinite-loop"] = replace_cells(
+        solved, {last: by_id[last] + "\n\nwhile True:\n    pass\n"}
+    )
+    submissions[f"s{honest + 3:02d}-os-exit"] = replace_cells(
+        solved, {middle: by_id[middle] + "\n\nimport os\n\nos._exit(0)\n"}
+    )
+    submissions[f"s{honest + 4:02d}-not-json"] = b'{"cells": [{"cell_type": "code", "source": "'
+    return submissions
+
+
+def build_course(root: Path, notebooks: list[str], students: int) -> list[str]:
+    """A course folder with the notebooks generated and the class submitted."""
+    from nbgrader.apps import NbGraderAPI
+
+    tools_on_path()
+    shutil.copy(NBGRADER_CONFIG, root / "nbgrader_config.py")
+    for notebook in notebooks:
+        shutil.copytree(SOLUTIONS / notebook, root / "solutions" / notebook)
+    coursedir, config = courses.load(root)
+    config.Exchange.root = str(root / "exchange")
+    api = NbGraderAPI(coursedir=coursedir, config=config)
+    names: set[str] = set()
+    for notebook in notebooks:
+        with quiet_gradebook():
+            result = api.generate_assignment(notebook, force=True, create=True)
+        if not result["success"]:
+            raise RuntimeError(result.get("error"))
+        for student, content in _class(notebook, students).items():
+            path = root / "submitted" / student / notebook / f"{notebook}.ipynb"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                nbformat.write(content, path)
+            names.add(student)
+    return sorted(names)
+
+
+def _timed(command: list[str], cwd: Path) -> tuple[float, int]:
+    began = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    if done.returncode not in (0, 1):
+        print(done.stdout[-2000:], done.stderr[-2000:], file=sys.stderr)
+    return time.perf_counter() - began, done.returncode
+
+
+def _scores(root: Path, notebooks: list[str]) -> dict[tuple[str, str, str], float | None]:
+    from nbgrader.api import Gradebook
+
+    coursedir, _ = courses.load(root)
+    found: dict[tuple[str, str, str], float | None] = {}
+    with quiet_gradebook(), Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+        for notebook in notebooks:
+            for submission in gb.find_assignment(notebook).submissions:
+                for nb in submission.notebooks:
+                    for grade in nb.grades:
+                        key = (submission.student_id, notebook, grade.name)
+                        found[key] = grade.auto_score
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=20, help="class size (default 20)")
+    parser.add_argument("--notebooks", help="comma-separated ids (default: every released one)")
+    parser.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds per cell, both graders"
+    )
+    parser.add_argument(
+        "--jobs", type=int, help="class grader's parallel notebooks (default: cores + 1)"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the course folders")
+    args = parser.parse_args()
+    notebooks = args.notebooks.split(",") if args.notebooks else assignments(NOTEBOOKS)
+    if args.students < len(HOSTILE) + 8:
+        parser.error(f"--students must be at least {len(HOSTILE) + 8}")
+
+    work = Path(tempfile.mkdtemp(prefix="bench-grade-"))
+    try:
+        plain, ours = work / "nbgrader", work / "class-grader"
+        plain.mkdir()
+        students = build_course(plain, notebooks, args.students)
+        shutil.copytree(plain, ours)
+        print(
+            f"class: {len(students)} students x {len(notebooks)} notebooks ({', '.join(notebooks)})"
+        )
+
+        plain_seconds = 0.0
+        for notebook in notebooks:
+            command = [sys.executable, "-m", "nbgrader", "autograde", notebook, "--create"]
+            seconds, _ = _timed([*command, f"--Execute.timeout={int(args.timeout)}"], plain)
+            plain_seconds += seconds
+            print(f"  nbgrader autograde {notebook}: {seconds:.1f} s", flush=True)
+        command = [sys.executable, "-m", "coursetools.grading", "class", *notebooks]
+        command += ["--course", str(ours), "--quiet", "--timeout", str(args.timeout)]
+        if args.jobs:
+            command += ["--jobs", str(args.jobs)]
+        ours_seconds, code = _timed(command, ours)
+
+        theirs_scores, our_scores = _scores(plain, notebooks), _scores(ours, notebooks)
+        honest = [s for s in students if not s.endswith(HOSTILE)]
+        keys = [k for k in our_scores if k[0] in honest]
+        agree = [k for k in keys if theirs_scores.get(k) == our_scores[k]]
+        graded_by_nbgrader = {k[:2] for k in theirs_scores if k[0] in honest}
+        print(f"\nplain nbgrader autograde (serial): {plain_seconds:8.1f} s")
+        print(f"class grader (parallel, sandboxed): {ours_seconds:7.1f} s  (exit code {code})")
+        print(f"ratio: {ours_seconds / plain_seconds:.2f} x nbgrader's wall time")
+        print(
+            f"honest scores agree: {len(agree)} of {len(keys)} graded cells "
+            f"({len(graded_by_nbgrader)} honest notebooks graded by nbgrader)"
+        )
+        for key in sorted(set(keys) - set(agree))[:20]:
+            theirs = theirs_scores.get(key)
+            print(f"  differs: {key}: nbgrader {theirs}, class grader {our_scores[key]}")
+        hostile = [s for s in students if s.endswith(HOSTILE)]
+        for student in hostile:
+            for notebook in notebooks:
+                theirs = [v for k, v in theirs_scores.items() if k[:2] == (student, notebook)]
+                mine = [v for k, v in our_scores.items() if k[:2] == (student, notebook)]
+                print(
+                    f"  hostile {student:<18} {notebook:<16} nbgrader "
+                    f"{sum(v or 0 for v in theirs) if theirs else 'not graded':>10}  "
+                    f"class grader {sum(v or 0 for v in mine):g}"
+                )
+        if args.keep:
+            print(f"course folders kept in {work}")
+        return 0 if len(agree) == len(keys) else 1
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

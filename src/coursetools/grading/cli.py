@@ -1,0 +1,190 @@
+"""``python -m coursetools.grading``: grade a class, one notebook, or make feedback.
+
+class ASSIGNMENT...   grade every submission (submitted/<student>/ASSIGNMENT/)
+notebook FILE         grade one notebook against --source; print JSON
+feedback ASSIGNMENT   HTML feedback without hidden tests (--show-hidden-tests)
+probe                 which isolation mechanisms work on this machine
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from coursetools.grading.limits import Limits, MiB
+
+if TYPE_CHECKING:
+    from coursetools.grading.grade import ClassReport
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    return Limits(
+        cell_timeout=args.timeout,
+        notebook_timeout=args.notebook_timeout,
+        memory_bytes=args.memory * MiB,
+        cell_output_bytes=args.cell_output * 1024,
+        notebook_output_bytes=args.notebook_output * 1024,
+    )
+
+
+def _execution_options(parser: argparse.ArgumentParser, default_timeout: float) -> None:
+    group = parser.add_argument_group("execution")
+    group.add_argument(
+        "--timeout", type=float, default=default_timeout, help="seconds per cell (%(default)s)"
+    )
+    group.add_argument(
+        "--notebook-timeout", type=float, default=600.0, help="seconds per notebook (%(default)s)"
+    )
+    group.add_argument("--memory", type=int, default=4096, help="MiB per process (%(default)s)")
+    group.add_argument("--cell-output", type=int, default=256, help="KiB kept per cell")
+    group.add_argument("--notebook-output", type=int, default=4096, help="KiB kept per notebook")
+    group.add_argument(
+        "--stderr-fails",
+        action="store_true",
+        help="nbgrader's rule: a test cell writing to stderr scores 0 (default: only errors do)",
+    )
+    group.add_argument(
+        "--no-screen", action="store_true", help="run answers the static screen would refuse"
+    )
+
+
+def _class(args: argparse.Namespace) -> int:
+    from coursetools.grading import course as courses
+    from coursetools.grading.grade import Options, grade_class
+    from coursetools.grading.pool import executor
+
+    root = args.course.resolve()
+    _, config = courses.load(root, args.db)
+    if args.timeout is None:
+        args.timeout = float(config.Execute.get("timeout", 120))
+    reports = []
+    try:
+        with executor(args.jobs, args.dask) as pool:
+            for assignment in args.assignment:
+                options = Options(
+                    course=root,
+                    assignment=assignment,
+                    db_url=args.db,
+                    students=tuple(args.student or ()),
+                    force=args.force,
+                    limits=_limits(args),
+                    stderr_fails=args.stderr_fails,
+                    use_screen=not args.no_screen,
+                    preload=tuple(filter(None, (args.preload or "").split(","))),
+                    progress=not args.quiet,
+                )
+                reports.append(grade_class(options, pool))
+                _print_report(reports[-1])
+    except courses.CourseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.report:
+        Path(args.report).write_text(
+            "[" + ",\n".join(r.to_json() for r in reports) + "]\n", encoding="utf-8"
+        )
+    return 1 if any(report.errors for report in reports) else 0
+
+
+def _print_report(report: ClassReport) -> None:
+    for warning in report.warnings:
+        print(f"WARNING: isolation: {warning}", file=sys.stderr)
+    for line in report.notebooks:
+        status = line.error or f"{line.score:g} / {line.max_score:g}"
+        print(f"{line.student:<24} {line.notebook:<24} {status}")
+        for grade_id, why in line.not_run.items():
+            print(f"{'':<24}   not run: {grade_id}: {why}")
+    if report.skipped:
+        print(f"already graded (use --force to regrade): {', '.join(report.skipped)}")
+    for error in report.errors:
+        print(f"NOT GRADED: {error}", file=sys.stderr)
+    print(
+        f"{report.assignment}: graded {len(report.notebooks)} notebook(s) in {report.seconds:.1f} s"
+    )
+
+
+def _notebook(args: argparse.Namespace) -> int:
+    from coursetools.grading.single import grade_notebook
+
+    result = grade_notebook(
+        args.file,
+        args.source,
+        limits=_limits(args),
+        stderr_fails=args.stderr_fails,
+        use_screen=not args.no_screen,
+    )
+    print(json.dumps(result.as_dict(), indent=1))
+    return 0 if result.error is None else 1
+
+
+def _feedback(args: argparse.Namespace) -> int:
+    from coursetools.grading.feedback import generate_feedback
+
+    made = generate_feedback(
+        args.course.resolve(),
+        args.assignment,
+        db_url=args.db,
+        students=tuple(args.student or ()),
+        show_hidden_tests=args.show_hidden_tests,
+        force=args.force,
+    )
+    for path in made:
+        print(path)
+    return 0
+
+
+def _probe(_: argparse.Namespace) -> int:
+    from coursetools.grading.sandbox.zygote_client import zygote
+
+    capability = zygote().capability
+    print(json.dumps(asdict(capability), indent=1))
+    return 0 if capability.jailed else 1
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="python -m coursetools.grading", description=__doc__)
+    commands = main.add_subparsers(dest="command", required=True)
+
+    grade = commands.add_parser("class", help="grade every submission of assignments")
+    grade.add_argument("assignment", nargs="+", help="one or more assignments, graded in turn")
+    grade.add_argument("--course", type=Path, default=Path.cwd(), help="course root (cwd)")
+    grade.add_argument("--db", help="gradebook SQLAlchemy URL (default: the course's)")
+    grade.add_argument("--student", action="append", help="only this student (repeatable)")
+    grade.add_argument("--force", action="store_true", help="regrade already graded students")
+    grade.add_argument("--jobs", type=int, help="parallel notebooks (default: cores + 1)")
+    grade.add_argument("--dask", help="'local' for a local Dask cluster, or a scheduler address")
+    grade.add_argument("--preload", help="modules the kernels import ahead, comma-separated")
+    grade.add_argument("--report", help="write a JSON report of every notebook here")
+    grade.add_argument("--quiet", action="store_true", help="no progress bar")
+    _execution_options(grade, default_timeout=None)  # type: ignore[arg-type]
+    grade.set_defaults(run=_class)
+
+    single = commands.add_parser("notebook", help="grade one notebook file; print JSON")
+    single.add_argument("file", type=Path)
+    single.add_argument("--source", type=Path, required=True, help="the source notebook")
+    _execution_options(single, default_timeout=120.0)
+    single.set_defaults(run=_notebook)
+
+    feedback = commands.add_parser("feedback", help="feedback HTML without hidden tests")
+    feedback.add_argument("assignment")
+    feedback.add_argument("--course", type=Path, default=Path.cwd())
+    feedback.add_argument("--db")
+    feedback.add_argument("--student", action="append")
+    feedback.add_argument("--show-hidden-tests", action="store_true")
+    feedback.add_argument("--force", action="store_true")
+    feedback.set_defaults(run=_feedback)
+
+    probe = commands.add_parser("probe", help="report the isolation available here")
+    probe.set_defaults(run=_probe)
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    from coursetools.grading.nbgrader_light import light
+
+    light()
+    args = parser().parse_args(argv)
+    return int(args.run(args))

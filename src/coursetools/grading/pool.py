@@ -1,0 +1,60 @@
+"""Where phase 2 runs: a local process pool, or Dask (a local cluster or a scheduler).
+
+Both are :class:`concurrent.futures.Executor` s running the pure function
+:func:`coursetools.grading.execute.execute_job`. Dask workers must have this
+package installed and, for full isolation, run as root on Linux (see
+``docs/instructors.md``).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+
+
+def default_workers() -> int:
+    """One more than the cores: kernels spend part of their time waiting (I/O, sleeps)."""
+    return (os.cpu_count() or 1) + 1
+
+
+def warm_up() -> None:
+    """Start this worker's zygote now, while the main process prepares jobs."""
+    from coursetools.grading.sandbox.zygote_client import zygote
+
+    zygote()
+
+
+@contextmanager
+def executor(
+    workers: int | None = None, dask: str | None = None, *, processes: bool = True
+) -> Iterator[Executor]:
+    """``dask`` is None (a local process pool), ``"local"`` or a scheduler address.
+
+    ``processes=False`` runs a local Dask cluster's workers as threads of this
+    process (tests; the work is waiting for sandboxed kernels, not Python).
+    """
+    if dask is None:
+        count = workers or default_workers()
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(count, mp_context=context, initializer=warm_up) as pool:
+            yield pool
+        return
+    from distributed import Client, LocalCluster
+
+    if dask == "local":
+        with (
+            LocalCluster(
+                n_workers=workers or default_workers(),
+                threads_per_worker=1,
+                processes=processes,
+                dashboard_address=None,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            yield client.get_executor()
+        return
+    with Client(dask) as client:
+        yield client.get_executor()

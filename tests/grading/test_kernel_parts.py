@@ -1,0 +1,202 @@
+"""The grading kernel's parts, outside a kernel: comparisons, instrumentation, snapshots."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import types
+
+import pytest
+
+from coursetools.grading.kernel import runtime
+from coursetools.grading.kernel.instrument import PreparedTree, instrument
+from coursetools.grading.kernel.snapshot import Namespace, Place
+
+TRUSTED = runtime.Runtime(("/nowhere/",))
+
+
+class Rigged:
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __ne__(self, other: object) -> bool:
+        return False
+
+    __hash__ = object.__hash__
+
+
+class Honest:
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Honest):
+            return NotImplemented
+        return self.value == other.value
+
+    __hash__ = object.__hash__
+
+
+class LiesAboutClass:
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        return int
+
+
+@pytest.mark.parametrize(
+    ("op", "left", "right", "expected"),
+    [
+        ("==", Rigged(), 5, False),
+        ("==", 5, Rigged(), False),
+        ("==", [Rigged()], [6], False),
+        ("==", {"a": Rigged()}, {"a": 1}, False),
+        ("!=", Rigged(), 5, True),
+        ("in", Rigged(), [1, 2], False),
+        ("in", 3, [Rigged()], False),
+        ("not in", 3, [Rigged()], True),
+        ("==", Honest(1), Honest(1), True),
+        ("==", Honest(1), Honest(2), False),
+        ("!=", Honest(1), Honest(2), True),
+        ("==", 1, 1.0, True),
+        ("in", "b", "abc", True),
+        ("==", [Honest(1)], [Honest(1)], True),
+    ],
+)
+def test_comparisons_are_exact_for_honest_objects_and_refuse_rigged_ones(
+    op: str, left: object, right: object, expected: bool
+) -> None:
+    assert TRUSTED.compare(op, left, right) is expected
+
+
+def test_comparison_results_that_are_not_booleans_pass_through() -> None:
+    class Vector(list):  # a trusted-looking container comparing element-wise
+        pass
+
+    marker = object()
+
+    class Lazy:
+        def __eq__(self, other: object) -> object:
+            return marker
+
+    assert TRUSTED.compare("==", Lazy(), 1) is not True  # untrusted and not False: refused
+    assert TRUSTED.compare("==", Vector([1]), [1]) is True
+
+
+def test_isinstance_sees_through_a_lying_class() -> None:
+    liar = LiesAboutClass()
+    assert isinstance(liar, int)  # plain isinstance is fooled
+    assert TRUSTED.isinstance_(liar, int) is False
+    assert TRUSTED.isinstance_(3, int) is True
+    assert TRUSTED.isinstance_(Honest(1), (int, Honest)) is True
+
+
+def test_the_marker_records_only_its_own_token() -> None:
+    marker = runtime.Marker()
+    marker.arm("secret")
+    assert marker.done("guess", 5) == 5
+    assert marker.disarm("secret") is False
+    marker.arm("secret")
+    marker.done("secret")
+    assert marker.disarm("secret") is True
+    marker.arm("secret")
+    marker.done("secret")
+    marker.arm("other")  # re-arming by anyone else voids the run being watched
+    assert marker.disarm("secret") is False
+
+
+def _run(source: str, token: str = "t0k3n") -> tuple[dict[str, object], bool]:
+    marker = runtime.Marker()
+    namespace: dict[str, object] = {
+        runtime.DONE: marker.done,
+        runtime.COMPARE: TRUSTED.compare,
+        runtime.ISINSTANCE: TRUSTED.isinstance_,
+        "Rigged": Rigged,
+    }
+    tree = instrument(ast.parse(source), token)
+    marker.arm(token)
+    with contextlib.suppress(AssertionError):
+        exec(compile(tree, "<test>", "exec"), namespace)
+    return namespace, marker.disarm(token)
+
+
+def test_instrumented_tests_record_completion_only_when_they_finish() -> None:
+    assert _run("x = 1\nassert x == 1")[1] is True
+    assert _run("assert 1 == 2\ny = 3")[1] is False
+    assert _run("assert Rigged() == 3")[1] is False
+    assert _run("")[1] is True
+
+
+def test_a_final_expression_keeps_its_value() -> None:
+    tree = instrument(ast.parse("1 + 1"), "tok")
+    last = tree.body[-1]
+    assert isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)
+    assert last.value.args[0].value == "tok"  # type: ignore[attr-defined]
+
+
+def test_the_prepared_tree_is_used_once_and_ignores_its_input() -> None:
+    prepared = ast.parse("a = 1")
+    transformers: list[object] = []
+    step = PreparedTree(prepared, transformers, 0.005)
+    transformers.append(step)
+    assert step.visit(ast.parse("a = 2")) is prepared
+    assert transformers == []
+    with pytest.raises(RuntimeError):
+        step.visit(ast.parse("a = 3"))
+
+
+def test_places_restore_lists_and_dicts_in_place() -> None:
+    owner = types.SimpleNamespace(hooks=[1, 2], table={"a": [1], "b": [2]})
+    hooks, table = owner.hooks, owner.table
+    places = [Place.take("hooks", owner, "hooks"), Place.take("table", owner, "table")]
+    owner.hooks.append(3)
+    owner.table["a"].append(9)
+    owner.table["c"] = []
+    assert [p.changed() for p in places] == [True, True]
+    for place in places:
+        place.restore()
+    assert owner.hooks is hooks and hooks == [1, 2]
+    assert owner.table is table and table == {"a": [1], "b": [2]}
+    owner.hooks = []
+    places[0].restore()
+    assert owner.hooks is hooks
+
+
+def test_namespaces_report_and_undo_patches() -> None:
+    class Target:
+        def method(self) -> int:
+            return 1
+
+    module = types.ModuleType("demo_module")
+    module.function = len  # type: ignore[attr-defined]
+    cell = "/tmp/ipykernel_1/123.py"
+    foreign = lambda name: name == cell  # noqa: E731
+    snapshots = [Namespace.take("Target", Target, foreign), Namespace.take("m", module, foreign)]
+    Target.method = lambda self: 2  # type: ignore[method-assign]
+    Target.extra = lambda self: 3  # type: ignore[attr-defined]
+    module.function = abs  # type: ignore[attr-defined]
+    patched = compile("def sneaky(): pass", cell, "exec")
+    exec(patched, vars(module))
+    assert sorted(label for s in snapshots for label in s.changed(foreign)) == [
+        "Target.extra",
+        "Target.method",
+        "m.function",
+        "m.sneaky",
+    ]
+    for snapshot in snapshots:
+        snapshot.restore(foreign)
+    assert Target().method() == 1 and not hasattr(Target, "extra")
+    assert module.function is len and not hasattr(module, "sneaky")
+
+
+def test_install_puts_the_functions_in_builtins() -> None:
+    saved = {name: getattr(builtins, name, None) for name in runtime.NAMES}
+    try:
+        installed = runtime.install(TRUSTED, runtime.Marker())
+        assert all(getattr(builtins, name) is installed[name] for name in runtime.NAMES)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                delattr(builtins, name)
+            else:
+                setattr(builtins, name, value)

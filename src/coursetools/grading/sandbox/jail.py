@@ -184,14 +184,16 @@ def build(spec: JailSpec, connection: str) -> None:
     linux.mount(None, "/", None, linux.MS_REC | linux.MS_PRIVATE)
     root = spec.root
     _tmpfs(root, 1 << 20, 0o755)
+    # /tmp first: a read-only path under /tmp (a course cloned there, its venv)
+    # must be mounted on top of the private /tmp, not hidden beneath it.
+    os.makedirs(root + "/tmp")
+    _tmpfs(root + "/tmp", spec.tmp_bytes, 0o1777)
     for path in _outermost(spec.readonly):
         _expose(path, root)
     _etc(root, spec.uid, spec.gid)
     _dev(root)
     os.makedirs(root + "/proc")
     linux.mount("proc", root + "/proc", "proc", linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC)
-    os.makedirs(root + "/tmp")
-    _tmpfs(root + "/tmp", spec.tmp_bytes, 0o1777)
     run = root + RUN_DIR
     os.makedirs(run)
     _tmpfs(run, 1 << 20, 0o700)

@@ -163,10 +163,9 @@ def _keeper(spec: KernelSpec, report: int, zygote: int) -> None:
                 _init(spec, report)
             os.close(report)
             _kernel(spec)
-        if not spec.jailed:
-            _report(report, f"pid {init}")
-            _report(report, "ready")
         _report(report, f"pid {init}")
+        if not spec.jailed:
+            _report(report, "ready")  # no jail to build: init is the kernel itself
         os.close(report)
         while True:
             try:
@@ -193,26 +192,38 @@ def spawn(spec: KernelSpec) -> dict[str, object]:
         os.close(read)
         _keeper(spec, write, zygote)
     os.close(write)
-    pid: int | None = None
-    buffer = b""
     try:
-        while True:
-            ready, _, _ = select.select([read], [], [], REPLY_TIMEOUT)
-            chunk = os.read(read, 4096) if ready else b""
-            if not chunk:
-                return {"error": "the sandbox did not start (no answer from it)"}
-            buffer += chunk
-            while b"\n" in buffer:
-                line, buffer = buffer.split(b"\n", 1)
-                text = line.decode(errors="replace")
-                if text.startswith("pid "):
-                    pid = int(text[4:])
-                elif text == "ready" and pid is not None:
-                    return {"pid": pid}
-                elif text.startswith("error "):
-                    return {"error": text[6:]}
+        return started(read)
     finally:
         os.close(read)
+
+
+def started(read: int) -> dict[str, object]:
+    """Read a new sandbox's report from ``read``: ``{"pid": ...}`` or ``{"error": ...}``.
+
+    The keeper writes "pid N" and init writes "ready", in either order: init
+    may finish building the jail before the keeper is scheduled again.
+    """
+    pid: int | None = None
+    jail_ready = False
+    buffer = b""
+    while True:
+        readable, _, _ = select.select([read], [], [], REPLY_TIMEOUT)
+        chunk = os.read(read, 4096) if readable else b""
+        if not chunk:
+            return {"error": "the sandbox did not start (no answer from it)"}
+        buffer += chunk
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            text = line.decode(errors="replace")
+            if text.startswith("pid "):
+                pid = int(text[4:])
+            elif text == "ready":
+                jail_ready = True
+            elif text.startswith("error "):
+                return {"error": text[6:]}
+            if pid is not None and jail_ready:
+                return {"pid": pid}
 
 
 def _reap() -> None:

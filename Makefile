@@ -12,7 +12,7 @@ LINTED := src tests benchmarks solutions
 .PHONY: help setup start test lint format release outputs bench grade bench-grade clean
 
 help: ## list the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"Python 3.11+ is needed, $(PYTHON) is {v.major}.{v.minor}: run make PYTHON=python3.12 ...")'
@@ -48,8 +48,8 @@ outputs: $(STAMP) ## re-execute the solution notebooks in place (NB="01-schemas"
 bench: $(STAMP) ## time each notebook's execution and autograding, and the test suite
 	$(BIN)/python benchmarks/bench.py
 
-grade: $(STAMP) ## grade a class: make grade A=01-schemas (options: docs/instructors.md)
-	$(BIN)/course grade $(A)
+grade: $(STAMP) ## grade a class: make grade A=01-schemas [COURSE=path] (docs/instructors.md)
+	$(BIN)/course grade $(A) --course $(or $(COURSE),.)
 
 bench-grade: $(STAMP) ## a synthetic class graded by the course's grader and by plain nbgrader
 	$(BIN)/python benchmarks/bench_grade.py

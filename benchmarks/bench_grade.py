@@ -4,10 +4,12 @@ Builds a synthetic class for the released notebooks (20 students by default,
 each submitting every notebook): correct answers, each wrong sample of
 ``tests/submissions`` in turn, the hard-coded samples, and hostile submissions
 (an input transformer, a top-level infinite loop, ``os._exit``, a file that is
-not JSON). Two copies of the course are graded in the same run: one by plain,
-serial ``nbgrader autograde`` (one command per assignment, as an instructor
-runs it), one by the class grader (one command, a process pool). Prints both
-wall times, their ratio, and whether the honest students' scores agree.
+not JSON). Two copies of the course are graded in the same run, assignment by
+assignment, alternating: plain serial ``nbgrader autograde ASSIGNMENT``, then
+``python -m coursetools.grading class ASSIGNMENT`` (its default thread pool); each
+command's wall time includes its start-up, and load from other processes on
+the machine falls on both alike. Prints both totals, their ratio, and whether
+the honest students' scores agree.
 
     python benchmarks/bench_grade.py [--students 20] [--notebooks 00-orientation,01-schemas]
 """
@@ -15,6 +17,7 @@ wall times, their ratio, and whether the honest students' scores agree.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -157,17 +160,24 @@ def main() -> int:
             f"class: {len(students)} students x {len(notebooks)} notebooks ({', '.join(notebooks)})"
         )
 
-        plain_seconds = 0.0
+        print(f"load average before: {os.getloadavg()[0]:.2f}")
+        plain_seconds = ours_seconds = 0.0
+        failures = 0
         for notebook in notebooks:
             command = [sys.executable, "-m", "nbgrader", "autograde", notebook, "--create"]
-            seconds, _ = _timed([*command, f"--Execute.timeout={int(args.timeout)}"], plain)
-            plain_seconds += seconds
-            print(f"  nbgrader autograde {notebook}: {seconds:.1f} s", flush=True)
-        command = [sys.executable, "-m", "coursetools.grading", "class", *notebooks]
-        command += ["--course", str(ours), "--quiet", "--timeout", str(args.timeout)]
-        if args.jobs:
-            command += ["--jobs", str(args.jobs)]
-        ours_seconds, code = _timed(command, ours)
+            theirs, _ = _timed([*command, f"--Execute.timeout={int(args.timeout)}"], plain)
+            command = [sys.executable, "-m", "coursetools.grading", "class", notebook]
+            command += ["--course", str(ours), "--quiet", "--timeout", str(args.timeout)]
+            if args.jobs:
+                command += ["--jobs", str(args.jobs)]
+            mine, code = _timed(command, ours)
+            failures += code != 0
+            plain_seconds, ours_seconds = plain_seconds + theirs, ours_seconds + mine
+            print(
+                f"  {notebook:<18} nbgrader autograde {theirs:6.1f} s   class grader {mine:6.1f} s",
+                flush=True,
+            )
+        print(f"load average after: {os.getloadavg()[0]:.2f}")
 
         theirs_scores, our_scores = _scores(plain, notebooks), _scores(ours, notebooks)
         honest = [s for s in students if not s.endswith(HOSTILE)]
@@ -175,7 +185,9 @@ def main() -> int:
         agree = [k for k in keys if theirs_scores.get(k) == our_scores[k]]
         graded_by_nbgrader = {k[:2] for k in theirs_scores if k[0] in honest}
         print(f"\nplain nbgrader autograde (serial): {plain_seconds:8.1f} s")
-        print(f"class grader (parallel, sandboxed): {ours_seconds:7.1f} s  (exit code {code})")
+        print(
+            f"class grader (parallel, sandboxed): {ours_seconds:7.1f} s  ({failures} failed runs)"
+        )
         print(f"ratio: {ours_seconds / plain_seconds:.2f} x nbgrader's wall time")
         print(
             f"honest scores agree: {len(agree)} of {len(keys)} graded cells "

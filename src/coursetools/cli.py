@@ -2,6 +2,7 @@
 
 course release              solutions/ -> notebooks/ (+ exercise catalogue)
 course outputs [NN-name..]  re-execute solutions in place (committed outputs)
+course grade ASSIGNMENT..   grade a class (every option: course grade -h)
 """
 
 from __future__ import annotations
@@ -34,13 +35,17 @@ def _outputs(args: argparse.Namespace) -> int:
     return 0
 
 
-def _grade(args: argparse.Namespace) -> int:
+def _grade(rest: list[str]) -> int:
+    """The class grader's own parser reads every argument, ``-h`` included."""
     from coursetools.grading.cli import main as grading
 
-    return grading(["class", *args.rest])
+    return grading(["class", *rest])
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["grade"]:
+        return _grade(argv[1:])
     parser = argparse.ArgumentParser(prog="course", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("release", help="regenerate notebooks/ from solutions/").set_defaults(
@@ -49,11 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     outputs = commands.add_parser("outputs", help="re-execute solution notebooks in place")
     outputs.add_argument("notebooks", nargs="*", help="ids such as 01-schemas (default: all)")
     outputs.set_defaults(run=_outputs)
-    grade = commands.add_parser(
+    commands.add_parser(
         "grade", help="grade every submission of assignments, in parallel and sandboxed"
     )
-    grade.add_argument("rest", nargs=argparse.REMAINDER, help="see python -m coursetools.grading")
-    grade.set_defaults(run=_grade)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -35,3 +35,42 @@ def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--help"])
     out = capsys.readouterr().out
     assert all(command in out for command in ("class", "notebook", "feedback", "probe"))
+
+
+@pytest.mark.timeout(180)
+def test_a_process_pool_grades_like_the_thread_pool(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    from . import demo
+
+    course = make_course(tmp_path_factory.mktemp("processes"))
+    course.submit("solution", course.solved)
+    course.answer("wrong", year="def check_year(year):\n    return year")
+    argv = ["class", demo.ASSIGNMENT, "--course", str(course.root), "--quiet", "--processes"]
+    assert main([*argv, "--jobs", "2", "--report", str(course.root / "report.json")]) == 0
+    assert course.scores("solution") == demo.POINTS
+    assert course.scores("wrong") == {**demo.POINTS, "year-tests": 0.0}
+    report = json.loads((course.root / "report.json").read_text())
+    assert {line["student"] for line in report[0]["notebooks"]} == {"solution", "wrong"}
+
+
+def test_course_grade_hands_every_argument_to_the_class_grader(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from coursetools.cli import main as course
+
+    with pytest.raises(SystemExit):
+        course(["grade", "-h"])
+    out = capsys.readouterr().out
+    assert all(option in out for option in ("--jobs", "--force", "--processes", "--dask"))
+
+
+@pytest.mark.timeout(120)
+def test_course_grade_reports_an_unknown_assignment(
+    tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from coursetools.cli import main as course
+
+    root = make_course(tmp_path_factory.mktemp("course-cli")).root
+    assert course(["grade", "99-missing", "--course", str(root), "--quiet"]) == 2
+    assert "99-missing" in capsys.readouterr().err

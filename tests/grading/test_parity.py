@@ -1,7 +1,7 @@
 """On honest submissions the class grader records exactly what ``nbgrader autograde`` does.
 
 Two copies of one course receive the same class; one is graded by nbgrader's
-own command, the other by ``python -m coursetools.grading class`` (a process
+own command, the other by ``python -m coursetools.grading class`` (its default
 pool, as on an instructor's machine). The gradebooks must hold the same
 submissions, timestamps, scores, manual-grading flags, automatic comments and
 late penalties, and ``autograded/`` the same files. The class: the demo
@@ -48,7 +48,7 @@ def _orientation(root: Path) -> list[str]:
     release = nbmeta.read(root / "notebooks" / ORIENTATION / f"{ORIENTATION}.ipynb")
     solved = fill_in(release, nbmeta.read(SOLUTIONS / ORIENTATION / f"{ORIENTATION}.ipynb"))
     students = {"o-solution": solved, "o-untouched": release}
-    for sample in sorted(SAMPLES.glob("*/wrong.py")):
+    for sample in sorted(SAMPLES.glob("*/wrong.py"))[:2]:
         students[f"o-wrong-{sample.parent.name}"] = replace_cells(
             solved, {sample.parent.name: sample.read_text()}
         )

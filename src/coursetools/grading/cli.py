@@ -63,7 +63,7 @@ def _class(args: argparse.Namespace) -> int:
         args.timeout = float(config.Execute.get("timeout", 120))
     reports = []
     try:
-        with executor(args.jobs, args.dask) as pool:
+        with executor(args.jobs, args.dask, processes=args.processes) as pool:
             for assignment in args.assignment:
                 options = Options(
                     course=root,
@@ -156,6 +156,9 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--force", action="store_true", help="regrade already graded students")
     grade.add_argument("--jobs", type=int, help="parallel notebooks (default: cores + 1)")
     grade.add_argument("--dask", help="'local' for a local Dask cluster, or a scheduler address")
+    grade.add_argument(
+        "--processes", action="store_true", help="a pool of processes instead of threads"
+    )
     grade.add_argument("--preload", help="modules the kernels import ahead, comma-separated")
     grade.add_argument("--report", help="write a JSON report of every notebook here")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 
 
@@ -29,15 +29,21 @@ def warm_up() -> None:
 
 @contextmanager
 def executor(
-    workers: int | None = None, dask: str | None = None, *, processes: bool = True
+    workers: int | None = None, dask: str | None = None, *, processes: bool = False
 ) -> Iterator[Executor]:
-    """``dask`` is None (a local process pool), ``"local"`` or a scheduler address.
+    """``dask`` is None (a local pool), ``"local"`` or a scheduler address.
 
-    ``processes=False`` runs a local Dask cluster's workers as threads of this
-    process (tests; the work is waiting for sandboxed kernels, not Python).
+    Locally, threads by default: phase 2 spends its time waiting for sandboxed
+    kernels (separate processes), and threads share one zygote, started once.
+    ``processes=True`` uses a process pool (or a local Dask cluster's worker
+    processes); each process starts its own zygote.
     """
     if dask is None:
         count = workers or default_workers()
+        if not processes:
+            with ThreadPoolExecutor(count, initializer=warm_up) as threads:
+                yield threads
+            return
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(count, mp_context=context, initializer=warm_up) as pool:
             yield pool

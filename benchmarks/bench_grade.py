@@ -1,15 +1,14 @@
 """Class grading: `python -m coursetools.grading class` against plain `nbgrader autograde`.
 
-Builds a synthetic class for the released notebooks (20 students by default,
-each submitting every notebook): correct answers, each wrong sample of
-``tests/submissions`` in turn, the hard-coded samples, and hostile submissions
-(an input transformer, a top-level infinite loop, ``os._exit``, a file that is
-not JSON). Two copies of the course are graded in the same run, assignment by
-assignment, alternating: plain serial ``nbgrader autograde ASSIGNMENT``, then
-``python -m coursetools.grading class ASSIGNMENT`` (its default thread pool); each
-command's wall time includes its start-up, and load from other processes on
-the machine falls on both alike. Prints both totals, their ratio, and whether
-the honest students' scores agree.
+Builds a sample class for the released notebooks (20 students by default,
+each submitting every notebook; see :mod:`coursetools.grading.sample`):
+correct, wrong, hard-coded and hostile submissions. Two copies of the course
+are graded in the same run, assignment by assignment, alternating: plain
+serial ``nbgrader autograde ASSIGNMENT``, then ``python -m coursetools.grading
+class ASSIGNMENT`` (its default thread pool). Each command's wall time includes
+its start-up, and load from other processes on the machine falls on both
+alike. Prints both totals, their ratio, and whether the honest students'
+scores agree.
 
     python benchmarks/bench_grade.py [--students 20] [--notebooks 00-orientation,01-schemas]
 """
@@ -25,90 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
-from nbformat import NotebookNode
-
-from coursetools import nbmeta
 from coursetools.grading import course as courses
 from coursetools.grading.record import quiet_gradebook
-from coursetools.layout import (
-    NBGRADER_CONFIG,
-    NOTEBOOKS,
-    ROOT,
-    SOLUTIONS,
-    assignments,
-    tools_on_path,
-)
-from coursetools.nbcourse import fill_in, replace_cells
-
-SAMPLES = ROOT / "tests" / "submissions"
-TRANSFORMER = "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])"
-HOSTILE = ("transformer", "infinite-loop", "os-exit", "not-json")
-
-
-def _answers(source: NotebookNode) -> list[str]:
-    return [nbmeta.grade_id(c) or "" for c in source.cells if nbmeta.is_solution(c)]
-
-
-def _class(notebook: str, students: int) -> dict[str, NotebookNode | bytes]:
-    """``{student: submission}`` for one notebook; the same student names for every notebook."""
-    source = nbmeta.read(SOLUTIONS / notebook / f"{notebook}.ipynb")
-    release = nbmeta.read(NOTEBOOKS / notebook / f"{notebook}.ipynb")
-    solved = fill_in(release, source)
-    answers = _answers(source)
-    by_id = {nbmeta.grade_id(c): c.source for c in solved.cells if nbmeta.is_solution(c)}
-    wrong = {p.parent.name: p.read_text() for p in sorted((SAMPLES / notebook).glob("*/wrong.py"))}
-    hardcoded = {p.parent.name: p.read_text() for p in (SAMPLES / notebook).glob("*/hardcoded.py")}
-    honest = students - len(HOSTILE)
-    submissions: dict[str, NotebookNode | bytes] = {}
-    for number in range(honest):
-        name = f"s{number + 1:02d}"
-        kind = number % 8
-        if kind in (1, 3, 5) and wrong:
-            cell = sorted(wrong)[(number // 2) % len(wrong)]
-            submissions[name] = replace_cells(solved, {cell: wrong[cell]})
-        elif kind == 7 and hardcoded:
-            submissions[name] = replace_cells(solved, hardcoded)
-        else:
-            submissions[name] = solved
-    first, middle, last = answers[0], answers[len(answers) // 2], answers[-1]
-    submissions[f"s{honest + 1:02d}-transformer"] = replace_cells(solved, {first: TRANSFORMER})
-    submissions[f"s{honest + 2:02d}-infinite-loop"] = replace_cells(
-        solved, {last: by_id[last] + "\n\nwhile True:\n    pass\n"}
-    )
-    submissions[f"s{honest + 3:02d}-os-exit"] = replace_cells(
-        solved, {middle: by_id[middle] + "\n\nimport os\n\nos._exit(0)\n"}
-    )
-    submissions[f"s{honest + 4:02d}-not-json"] = b'{"cells": [{"cell_type": "code", "source": "'
-    return submissions
-
-
-def build_course(root: Path, notebooks: list[str], students: int) -> list[str]:
-    """A course folder with the notebooks generated and the class submitted."""
-    from nbgrader.apps import NbGraderAPI
-
-    tools_on_path()
-    shutil.copy(NBGRADER_CONFIG, root / "nbgrader_config.py")
-    for notebook in notebooks:
-        shutil.copytree(SOLUTIONS / notebook, root / "solutions" / notebook)
-    coursedir, config = courses.load(root)
-    config.Exchange.root = str(root / "exchange")
-    api = NbGraderAPI(coursedir=coursedir, config=config)
-    names: set[str] = set()
-    for notebook in notebooks:
-        with quiet_gradebook():
-            result = api.generate_assignment(notebook, force=True, create=True)
-        if not result["success"]:
-            raise RuntimeError(result.get("error"))
-        for student, content in _class(notebook, students).items():
-            path = root / "submitted" / student / notebook / f"{notebook}.ipynb"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                nbformat.write(content, path)
-            names.add(student)
-    return sorted(names)
+from coursetools.grading.sample import HOSTILE, SMALLEST, build
+from coursetools.layout import NOTEBOOKS, assignments
 
 
 def _timed(command: list[str], cwd: Path) -> tuple[float, int]:
@@ -147,14 +66,14 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the course folders")
     args = parser.parse_args()
     notebooks = args.notebooks.split(",") if args.notebooks else assignments(NOTEBOOKS)
-    if args.students < len(HOSTILE) + 8:
-        parser.error(f"--students must be at least {len(HOSTILE) + 8}")
+    if args.students < SMALLEST:
+        parser.error(f"--students must be at least {SMALLEST}")
 
     work = Path(tempfile.mkdtemp(prefix="bench-grade-"))
     try:
         plain, ours = work / "nbgrader", work / "class-grader"
         plain.mkdir()
-        students = build_course(plain, notebooks, args.students)
+        students = build(plain, notebooks, args.students)
         shutil.copytree(plain, ours)
         print(
             f"class: {len(students)} students x {len(notebooks)} notebooks ({', '.join(notebooks)})"

@@ -3,6 +3,7 @@
 class ASSIGNMENT...   grade every submission (submitted/<student>/ASSIGNMENT/)
 notebook FILE         grade one notebook against --source; print JSON
 feedback ASSIGNMENT   HTML feedback without hidden tests (--show-hidden-tests)
+sample-class FOLDER   a course folder with a synthetic class submitted, to try it all
 probe                 which isolation mechanisms work on this machine
 """
 
@@ -136,6 +137,21 @@ def _feedback(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sample_class(args: argparse.Namespace) -> int:
+    from coursetools.grading.sample import build
+    from coursetools.layout import NOTEBOOKS, assignments
+
+    notebooks = args.notebooks.split(",") if args.notebooks else assignments(NOTEBOOKS)
+    try:
+        students = build(args.folder.resolve(), notebooks, args.students)
+    except ValueError as exc:
+        print(f"sample-class: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.folder}: {len(students)} students x {', '.join(notebooks)}, submitted")
+    print(f"next: python -m coursetools.grading class {' '.join(notebooks)} --course {args.folder}")
+    return 0
+
+
 def _probe(_: argparse.Namespace) -> int:
     from coursetools.grading.sandbox.zygote_client import zygote
 
@@ -179,6 +195,14 @@ def parser() -> argparse.ArgumentParser:
     feedback.add_argument("--show-hidden-tests", action="store_true")
     feedback.add_argument("--force", action="store_true")
     feedback.set_defaults(run=_feedback)
+
+    sample = commands.add_parser(
+        "sample-class", help="a course folder with a synthetic class submitted, to try grading"
+    )
+    sample.add_argument("folder", type=Path, help="a new or empty folder")
+    sample.add_argument("--students", type=int, default=12, help="class size (at least 12)")
+    sample.add_argument("--notebooks", help="comma-separated ids (default: every released one)")
+    sample.set_defaults(run=_sample_class)
 
     probe = commands.add_parser("probe", help="report the isolation available here")
     probe.set_defaults(run=_probe)

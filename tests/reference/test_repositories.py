@@ -12,9 +12,16 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from helpers.reference.models import Book, Loan, Member
-from helpers.reference.repositories import DuplicateError, InMemoryMemberRepository, Page
+from helpers.reference.db import make_session_factory
+from helpers.reference.models import Author, Book, Loan, Member
+from helpers.reference.repositories import (
+    DuplicateError,
+    InMemoryMemberRepository,
+    Page,
+    SqlLoanRepository,
+)
 
 from .conftest import TODAY, Repos, make_isbn
 
@@ -454,6 +461,38 @@ async def test_mark_returned_closes_an_open_loan_once(
     assert await repos.loans.find_open(ada.id, dune.id) is None
     assert await repos.loans.count_open(ada.id) == 0
     assert await repos.loans.add(loan_of(ada, dune))  # the book can be borrowed again
+
+
+async def test_mark_returned_reloads_a_loan_another_session_has_returned(
+    file_engine: AsyncEngine,
+) -> None:
+    sessions = make_session_factory(file_engine)
+    async with sessions() as setup:
+        author = Author(name="Frank Herbert")
+        setup.add(author)
+        await setup.flush()
+        book = Book(
+            title="Dune",
+            isbn=make_isbn(1),
+            year=1965,
+            copies_total=1,
+            copies_available=0,
+            author_id=author.id,
+        )
+        member = Member(name="Ada", email="ada@example.com")
+        setup.add_all([book, member])
+        await setup.flush()
+        setup.add(loan_of(member, book))
+        await setup.commit()
+    async with sessions() as mine, sessions() as theirs:
+        held = await mine.get(Loan, 1)
+        assert await SqlLoanRepository(theirs).mark_returned(1, TODAY) is True
+        await theirs.commit()
+
+        changed = await SqlLoanRepository(mine).mark_returned(1, TODAY + timedelta(days=1))
+
+        assert changed is False
+        assert held is not None and held.returned_at == TODAY  # what the database holds
 
 
 async def test_mark_returned_of_an_unknown_loan_changes_nothing(repos: Repos) -> None:

@@ -755,13 +755,6 @@ async def test_concurrent_returns_of_one_loan_put_back_one_copy(
     assert state["loans"][0][-1] == TODAY
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="the return that loses the race answers the loan it read before the winner "
-    "committed: returned_at is None although the loan is returned (mark_returned could "
-    "reload the loan when it changed nothing)",
-)
 async def test_both_concurrent_returns_report_the_loan_as_returned(
     sql_library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -203,14 +203,21 @@ class SqlLoanRepository(SqlRepository[Loan]):
         return int(await self.session.scalar(query) or 0)
 
     async def mark_returned(self, loan_id: int, on: date) -> bool:
-        """Close the loan only if it is open: of two concurrent returns, one changes it."""
+        """Close the loan only if it is open: of two concurrent returns, one changes it.
+
+        When nothing changed, another transaction may have closed the loan since
+        this session read it: reload it, so a caller holding it answers the truth.
+        """
         result = await self.session.execute(
             update(Loan)
             .where(Loan.id == loan_id, Loan.returned_at.is_(None))
             .values(returned_at=on)
             .execution_options(synchronize_session="fetch")
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            return True
+        await self.session.get(Loan, loan_id, populate_existing=True)
+        return False
 
     async def list_for_member(self, member_id: int, *, open_only: bool = False) -> list[Loan]:
         query = select(Loan).where(Loan.member_id == member_id).order_by(Loan.id)

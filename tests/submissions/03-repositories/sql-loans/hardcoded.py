@@ -35,4 +35,7 @@ class SqlLoanRepository(SqlRepository[Loan]):
             .values(returned_at=on)
             .execution_options(synchronize_session="fetch")
         )
-        return result.rowcount == 1
+        if result.rowcount == 1:
+            return True
+        await self.session.get(Loan, loan_id, populate_existing=True)
+        return False

@@ -12,7 +12,14 @@ from types import ModuleType
 import pytest
 
 import helpers.checkpoint
-from helpers.checkpoint import PACKAGE, Checkpoint, Layer, notebook_number, restore
+from helpers.checkpoint import (
+    PACKAGE,
+    Checkpoint,
+    Layer,
+    from_this_notebook,
+    notebook_number,
+    restore,
+)
 
 pytestmark = pytest.mark.usefixtures("clean_lending")
 
@@ -148,3 +155,59 @@ def test_a_missing_reference_module_is_a_loud_error(monkeypatch: pytest.MonkeyPa
     )
     with pytest.raises(ModuleNotFoundError):
         restore("02-models")
+
+
+# --- from_this_notebook ----------------------------------------------------------------------
+
+
+def test_a_notebook_layer_serves_the_names_its_cells_define(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    restore("04-services")
+    namespace: dict[str, object] = {"NotFound": KeyError}
+
+    from_this_notebook(namespace, "errors")
+
+    assert capsys.readouterr().out == "Importable from this notebook: lending.errors\n"
+    from lending.errors import NotFound  # type: ignore[import-not-found]
+
+    assert NotFound is KeyError
+    namespace["NotFound"] = LookupError  # the cell is run again with a change
+    from lending.errors import NotFound as again  # type: ignore[import-not-found]
+
+    assert again is LookupError
+    assert importlib.import_module("lending").errors is sys.modules["lending.errors"]
+
+
+def test_a_name_no_cell_has_defined_is_an_import_error() -> None:
+    restore("04-services")
+    from_this_notebook({}, "errors")
+
+    with pytest.raises(ImportError, match="LoanClosed"):
+        from lending.errors import LoanClosed  # type: ignore[import-not-found]  # noqa: F401
+    with pytest.raises(AttributeError, match="not defined in this notebook"):
+        sys.modules["lending.errors"].LoanClosed  # noqa: B018
+
+
+def test_with_the_reference_fallback_missing_names_come_from_the_reference() -> None:
+    restore("05-routers")
+    namespace: dict[str, object] = {"get_settings": "mine"}
+
+    from_this_notebook(namespace, "settings", reference_fallback=True)
+
+    from helpers.reference.settings import Settings as ReferenceSettings
+    from lending.settings import Settings, get_settings  # type: ignore[import-not-found]
+
+    assert get_settings == "mine"
+    assert Settings is ReferenceSettings
+    with pytest.raises(AttributeError):
+        sys.modules["lending.settings"].no_such_name  # noqa: B018
+
+
+def test_from_this_notebook_refuses_an_unknown_layer_or_a_missing_setup() -> None:
+    with pytest.raises(RuntimeError, match="run the setup cell first"):
+        from_this_notebook({}, "errors")
+    restore("04-services")
+    with pytest.raises(ValueError, match="no such layer: errrors"):
+        from_this_notebook({}, "errrors")
+    assert "lending.errrors" not in sys.modules

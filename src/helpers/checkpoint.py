@@ -86,3 +86,47 @@ def restore(notebook_id: str) -> Checkpoint:
         setattr(package, layer.name, module)
         checkpoint.layers[layer.name] = module
     return checkpoint
+
+
+def from_this_notebook(
+    namespace: dict[str, object], *layers: str, reference_fallback: bool = False
+) -> None:
+    """Make ``lending.<layer>`` importable from the notebook whose globals are ``namespace``.
+
+    A notebook that builds several modules writes ``from lending.errors import
+    NotFound`` in a later cell, as the files of its package will. Each name is
+    looked up in ``namespace`` at import time, so the import sees the cell run
+    most recently. A name no cell has defined yet is an ``AttributeError``
+    (an ``ImportError`` at the import), or with ``reference_fallback`` comes from
+    the layer's reference version, as earlier layers do.
+    """
+    known = {layer.name: layer for layer in LAYERS}
+    unknown = [name for name in layers if name not in known]
+    if unknown:
+        raise ValueError(f"no such layer: {', '.join(unknown)} (layers: {', '.join(known)})")
+    package = sys.modules.get(PACKAGE)
+    if package is None:
+        raise RuntimeError(f"run the setup cell first: start(...) creates the {PACKAGE} package")
+    for name in layers:
+        reference = importlib.import_module(known[name].reference) if reference_fallback else None
+        module = _notebook_module(f"{PACKAGE}.{name}", namespace, reference)
+        sys.modules[module.__name__] = module
+        setattr(package, name, module)
+    print("Importable from this notebook:", ", ".join(f"{PACKAGE}.{name}" for name in layers))
+
+
+def _notebook_module(
+    qualified: str, namespace: dict[str, object], reference: ModuleType | None
+) -> ModuleType:
+    module = ModuleType(qualified, "Names defined by the notebook's cells, looked up at import.")
+
+    def find(name: str) -> object:
+        if not name.startswith("__"):
+            if name in namespace:
+                return namespace[name]
+            if reference is not None:
+                return getattr(reference, name)
+        raise AttributeError(f"{name} is not defined in this notebook (yet)")
+
+    module.__dict__["__getattr__"] = find  # PEP 562: consulted for every missing name
+    return module

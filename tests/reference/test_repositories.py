@@ -177,21 +177,6 @@ async def test_list_title_contains_matches_wildcards_literally(
     assert await titles(repos, title_contains=needle) == expected
 
 
-@pytest.mark.parametrize(
-    "repos",
-    [
-        pytest.param(
-            "sql",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="SQLite's lower() folds ASCII only: 'Émile' does not match 'émile' "
-                "(the fake uses str.casefold; PostgreSQL's ILIKE folds Unicode too)",
-            ),
-        ),
-        "memory",
-    ],
-    indirect=True,
-)
 async def test_list_title_contains_folds_non_ascii_case(repos: Repos) -> None:
     await repos.book("Émile, ou De l'éducation")
 

@@ -22,7 +22,7 @@ DEFAULT_URL = "sqlite+aiosqlite:///:memory:"
 
 
 def make_engine(url: str = DEFAULT_URL, **options: Any) -> AsyncEngine:
-    """An async engine; on SQLite, foreign keys are switched on for every connection.
+    """An async engine; on SQLite, every connection enforces foreign keys and folds case fully.
 
     An in-memory SQLite database lives inside one connection, so the engine then
     keeps exactly one (``StaticPool``) and every session sees the same data.
@@ -33,14 +33,24 @@ def make_engine(url: str = DEFAULT_URL, **options: Any) -> AsyncEngine:
         options.setdefault("poolclass", StaticPool)
     engine = create_async_engine(url, **options)
     if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_foreign_keys)
+        event.listen(engine.sync_engine, "connect", _sqlite_connection)
     return engine
 
 
-def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    """Foreign keys on; a ``lower()`` that folds every script, not only ASCII.
+
+    Case-insensitive matching (``ilike``, ``icontains``) compiles to ``lower()``
+    on SQLite, whose own version leaves 'É' alone; PostgreSQL's folds it.
+    """
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

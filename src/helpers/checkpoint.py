@@ -81,11 +81,17 @@ def restore(notebook_id: str) -> Checkpoint:
     for layer in LAYERS:
         if notebook_number(layer.notebook) >= number:
             continue
-        module = importlib.import_module(layer.reference)
-        sys.modules[f"{PACKAGE}.{layer.name}"] = module
-        setattr(package, layer.name, module)
-        checkpoint.layers[layer.name] = module
+        checkpoint.layers[layer.name] = _install(package, layer.name, layer.reference)
     return checkpoint
+
+
+def _install(package: ModuleType, name: str, module: ModuleType | str) -> ModuleType:
+    """Make ``module`` (or the module of that dotted name) importable as ``lending.<name>``."""
+    if isinstance(module, str):
+        module = importlib.import_module(module)
+    sys.modules[f"{PACKAGE}.{name}"] = module
+    setattr(package, name, module)
+    return module
 
 
 def from_this_notebook(
@@ -109,9 +115,7 @@ def from_this_notebook(
         raise RuntimeError(f"run the setup cell first: start(...) creates the {PACKAGE} package")
     for name in layers:
         reference = importlib.import_module(known[name].reference) if reference_fallback else None
-        module = _notebook_module(f"{PACKAGE}.{name}", namespace, reference)
-        sys.modules[module.__name__] = module
-        setattr(package, name, module)
+        _install(package, name, _notebook_module(f"{PACKAGE}.{name}", namespace, reference))
     print("Importable from this notebook:", ", ".join(f"{PACKAGE}.{name}" for name in layers))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -27,8 +28,23 @@ def _run(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return done
 
 
+@dataclass(frozen=True)
+class Walk:
+    """What the walk leaves: ``grades.csv`` by student, and the feedback pages written."""
+
+    rows: dict[str, dict[str, str]]
+    feedback_pages: int
+
+    def score(self, student: str) -> float:
+        return float(self.rows[student]["score"])
+
+    @property
+    def top(self) -> float:
+        return float(self.rows["s01"]["max_score"])
+
+
 @pytest.fixture(scope="module")
-def grades(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+def walk(tmp_path_factory: pytest.TempPathFactory) -> Walk:
     course = tmp_path_factory.mktemp("guide") / "sample-course"
     here = tmp_path_factory.mktemp("cwd")
     _run("coursetools.grading", "sample-class", str(course), "--notebooks", NOTEBOOK, cwd=here)
@@ -37,8 +53,7 @@ def grades(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]
     _run("nbgrader", "export", cwd=course)
     with (course / "grades.csv").open(newline="") as handle:
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
-    rows["_feedback"] = {"count": str(len(list(course.glob("feedback/*/*/*.html"))))}
-    return rows
+    return Walk(rows, len(list(course.glob("feedback/*/*/*.html"))))
 
 
 def test_the_guide_shows_these_commands() -> None:
@@ -53,33 +68,26 @@ def test_the_guide_shows_these_commands() -> None:
 
 
 @pytest.mark.timeout(300)
-def test_every_student_has_a_row_in_grades_csv(grades: dict[str, dict[str, str]]) -> None:
-    students = sorted(s for s in grades if not s.startswith("_"))
-    assert len(students) == 12
-    assert {grades[s]["assignment"] for s in students} == {NOTEBOOK}
-    assert int(grades["_feedback"]["count"]) == 12  # the file that is not a notebook too
+def test_every_student_has_a_row_in_grades_csv(walk: Walk) -> None:
+    assert len(walk.rows) == 12
+    assert {row["assignment"] for row in walk.rows.values()} == {NOTEBOOK}
+    assert walk.feedback_pages == 12  # the file that is not a notebook too
 
 
 @pytest.mark.timeout(300)
-def test_honest_students_get_what_they_earned(grades: dict[str, dict[str, str]]) -> None:
-    score = {s: float(row["score"]) for s, row in grades.items() if not s.startswith("_")}
-    top = float(grades["s01"]["max_score"])
-    assert top > 0
-    assert [score[s] for s in ("s01", "s03", "s05", "s07")] == [top] * 4
-    assert all(0 < score[s] < top for s in ("s02", "s04", "s06"))  # one wrong answer each
-    assert score["s08"] < top  # hard-coded answers fail the hidden tests
+def test_honest_students_get_what_they_earned(walk: Walk) -> None:
+    assert walk.top > 0
+    assert [walk.score(s) for s in ("s01", "s03", "s05", "s07")] == [walk.top] * 4
+    assert all(0 < walk.score(s) < walk.top for s in ("s02", "s04", "s06"))  # one wrong each
+    assert walk.score("s08") < walk.top  # hard-coded answers fail the hidden tests
 
 
 @pytest.mark.timeout(300)
-def test_hostile_students_get_no_more_than_their_honest_answers(
-    grades: dict[str, dict[str, str]],
-) -> None:
-    score = {s: float(row["score"]) for s, row in grades.items() if not s.startswith("_")}
-    top = float(grades["s01"]["max_score"])
-    assert score["s09-transformer"] < top
-    assert 0 < score["s10-infinite-loop"] < top
-    assert 0 < score["s11-os-exit"] < top
-    assert score["s12-not-json"] == 0
+def test_hostile_students_get_no_more_than_their_honest_answers(walk: Walk) -> None:
+    assert walk.score("s09-transformer") < walk.top
+    assert 0 < walk.score("s10-infinite-loop") < walk.top
+    assert 0 < walk.score("s11-os-exit") < walk.top
+    assert walk.score("s12-not-json") == 0
 
 
 @pytest.mark.parametrize(
@@ -88,8 +96,9 @@ def test_hostile_students_get_no_more_than_their_honest_answers(
         (["--notebooks", "99-missing"], "no such notebook in solutions/: 99-missing"),
         (["--students", "3"], "at least 12 students, not 3"),
         (["--notebooks", NOTEBOOK], "is not empty"),
+        (["--notebooks", NOTEBOOK], "is a file"),
     ],
-    ids=["unknown notebook", "too few students", "folder in use"],
+    ids=["unknown notebook", "too few students", "folder in use", "a file"],
 )
 def test_a_sample_class_refuses_bad_requests_and_writes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
@@ -100,6 +109,11 @@ def test_a_sample_class_refuses_bad_requests_and_writes_nothing(
     if message == "is not empty":
         folder.mkdir()
         (folder / "notes.txt").write_text("mine")
+    if message == "is a file":
+        folder.write_text("mine")
+    before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
     assert main(["sample-class", str(folder), *argv]) == 2
     assert message in capsys.readouterr().err
-    assert sorted(p.name for p in folder.glob("*")) == (["notes.txt"] if folder.exists() else [])
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == before
+    if folder.is_file():
+        assert folder.read_text() == "mine"

@@ -69,6 +69,8 @@ def build(root: Path, notebooks: list[str], students: int) -> list[str]:
     unknown = [n for n in notebooks if not (SOLUTIONS / n / f"{n}.ipynb").is_file()]
     if unknown:
         raise ValueError(f"no such notebook in solutions/: {', '.join(unknown)}")
+    if root.exists() and not root.is_dir():
+        raise ValueError(f"{root} is a file: a sample class needs a folder of its own")
     if root.exists() and any(root.iterdir()):
         raise ValueError(f"{root} is not empty: a sample class needs a folder of its own")
     tools_on_path()

@@ -6,16 +6,17 @@ if the reference does what the exercises ask. Everything here is derived from
 the notebooks: a cell starting ``# workspace: lending/<layer>.py`` in notebook
 NN says that NN builds ``<layer>``, so
 
-- ``helpers.checkpoint.LAYERS`` must list exactly that layer for NN;
-- the reference module defines every name those cells put in the package;
+- ``helpers.checkpoint.BUILT`` must list that layer for NN;
+- NN's version of the layer defines every name those cells put in the package;
 - the exercise's test cell, hidden tests included, passes in an in-process
-  IPython shell that ran the worked examples and holds the reference layers
-  built up to NN instead of the learner's answers.
+  IPython shell that ran the worked examples and holds NN's reference versions
+  instead of the learner's answers;
+- NN's setup restores exactly NN's checkpoint, and it holds none of NN's answers.
 """
 
 from __future__ import annotations
 
-import importlib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +25,7 @@ from nbformat import NotebookNode
 
 from coursetools import nbmeta
 from coursetools.layout import SOLUTIONS, assignments, notebook_path
-from helpers.checkpoint import LAYERS, notebook_number, restore
+from helpers.checkpoint import BUILT, layers_for, notebook_number, reference_version, restore
 from helpers.workspace import split, target_of
 
 
@@ -58,14 +59,18 @@ def _examples(name: str) -> list[str]:
     ]
 
 
-def _reference_names(upto: str) -> dict[str, Any]:
-    """The public names of every reference layer built up to notebook ``upto``."""
-    names: dict[str, Any] = {}
-    for layer in LAYERS:
-        if notebook_number(layer.notebook) <= notebook_number(upto):
-            module = importlib.import_module(layer.reference)
-            names.update({k: v for k, v in vars(module).items() if not k.startswith("_")})
-    return names
+def _answer_with_the_reference(name: str, namespace: dict[str, Any]) -> None:
+    """Put the public names that ``name``'s reference versions define into ``namespace``.
+
+    Each layer is loaded on the notebook's own checkpoint, after the names of the layers
+    before it are in place, as a learner's answers would be: in 04, the reference
+    services' ``from .errors import NotFound`` finds the reference errors through the
+    notebook's namespace (``from_this_notebook``).
+    """
+    for layer in dict(BUILT).get(name, ()):
+        module = reference_version(layer)
+        defined = split(Path(module.__file__ or "").read_text("utf-8")).names  # not imports
+        namespace.update({k: getattr(module, k) for k in defined if not k.startswith("_")})
 
 
 def _exercise_tests() -> list[Any]:
@@ -81,19 +86,37 @@ def _exercise_tests() -> list[Any]:
 
 
 @pytest.mark.parametrize("name", assignments())
-def test_layer_registry_matches_the_workspace_cells(name: str) -> None:
-    registered = {layer.name for layer in LAYERS if layer.notebook == name}
-    assert set(_built(name)) <= registered, "add the layer to helpers.checkpoint.LAYERS"
+def test_the_table_lists_every_layer_the_workspace_cells_build(name: str) -> None:
+    assert set(_built(name)) <= set(dict(BUILT).get(name, ())), "add it to checkpoint.BUILT"
 
 
 @pytest.mark.parametrize("name", assignments())
-def test_reference_defines_every_workspace_name(name: str) -> None:
-    references = {layer.name: layer.reference for layer in LAYERS}
+def test_each_version_defines_every_name_its_notebook_puts_in_the_package(
+    name: str, clean_lending: None
+) -> None:
+    ending = restore(name, inclusive=True)
     for layer, cells in _built(name).items():
-        module = importlib.import_module(references[layer])
         defined = {n for cell in cells for n in split(cell.source).names}
-        missing = sorted(n for n in defined if not hasattr(module, n))
-        assert missing == [], f"{references[layer]} lacks {missing}"
+        missing = sorted(n for n in defined if not hasattr(ending.layers[layer], n))
+        assert missing == [], f"{name}'s reference version of {layer} lacks {missing}"
+
+
+@pytest.mark.parametrize("name", assignments())
+def test_the_setup_restores_exactly_the_checkpoint_and_none_of_its_answers(
+    name: str, clean_lending: None
+) -> None:
+    setup = next(cell for cell in _notebook(name).cells if nbmeta.grade_id(cell) == "setup")
+    assert f'start("{name}")' in setup.source, "the setup cell restores its own checkpoint"
+    checkpoint = restore(name)
+    expected = layers_for(name)
+    assert list(checkpoint.layers) == list(expected)
+    own = layers_for(name, inclusive=True)
+    for layer, module in checkpoint.layers.items():
+        version = expected[layer]
+        assert module.__file__ == str(version.path)
+        assert notebook_number(version.notebook) < notebook_number(name), version
+        if own[layer] != version:  # revised here: the checkpoint holds the old file
+            assert version.path.read_bytes() != own[layer].path.read_bytes()
 
 
 @pytest.mark.parametrize(("name", "source"), _exercise_tests())
@@ -105,6 +128,6 @@ def test_reference_passes_the_exercise_tests(
     restore(name)
     for example in _examples(name):
         assert shell.run_cell(example).success, f"a worked example of {name} failed"
-    shell.user_ns.update(_reference_names(name))
+    _answer_with_the_reference(name, shell.user_ns)
     result = shell.run_cell(source)
     assert result.success, f"the reference fails this test: {result.error_in_exec!r}"

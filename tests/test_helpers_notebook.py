@@ -124,7 +124,7 @@ def test_start_installs_the_hooks_and_says_so(
     assert ExerciseFailure in course.custom_exceptions
     assert NotImplementedError in course.custom_exceptions
     assert len(course_hooks(course)) == 1
-    assert sys.modules["lending"].__checkpoint__ is True  # type: ignore[attr-defined]
+    assert sys.modules["lending"].__checkpoint__ == "00-orientation"  # type: ignore[attr-defined]
 
 
 def test_helpers_start_is_the_same_start(

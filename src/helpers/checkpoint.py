@@ -1,45 +1,53 @@
-"""Known-good starting points: every earlier layer, restored from the reference.
+"""Known-good starting points: each notebook starts from the reference layers built before it.
 
-Each notebook builds one layer of the ``lending`` service. A notebook's setup
-calls :func:`restore` with its own id; every layer built *before* it is loaded
-from :mod:`helpers.reference` and made importable under the name it has in the
-learner's package (``lending.schemas``, ``lending.models``, ...). A learner who
-struggled in notebook 03 therefore starts 04 from working code, and nbgrader
-grades each notebook on its own.
+The reference service is the package ``lending_reference``, laid out by layer as the
+learner's ``lending`` package is. Most layers are built once; some are revised by a later
+notebook (06 gives the app its error handlers, 09 its security, ...). :data:`BUILT` says
+which notebook builds or revises which layers. The *checkpoint* of notebook NN holds every
+layer in its latest version from a notebook before NN, so it never contains NN's answers.
+
+Where a version's file lives follows from the table, so adding a version never edits an
+earlier row:
+
+- a layer's latest version is the package's own module, ``lending_reference/<layer>.py``
+  (the capstone's answer key);
+- an earlier one is ``lending_reference/history/<notebook>/<layer>.py``, the file as that
+  notebook left it (move the file there when a later notebook revises the layer).
+
+:func:`restore` loads a checkpoint's files as ``lending.<layer>``. Their relative imports
+(``from .models import Book``) therefore resolve to the other layers of the same
+checkpoint, exactly as they would in the learner's package. The modules are ordinary
+course code, not grading machinery: a test may monkeypatch them, while learning and while
+grading alike.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 
 PACKAGE = "lending"
+REFERENCE = Path(__file__).resolve().parent.parent / "lending_reference"
 
-
-@dataclass(frozen=True)
-class Layer:
-    """One layer of the service: where it is built and where its reference lives."""
-
-    name: str
-    notebook: str
-    reference: str
-
-
-LAYERS: tuple[Layer, ...] = (
-    Layer("clock", "00-orientation", "helpers.reference.clock"),
-    Layer("schemas", "01-schemas", "helpers.reference.schemas"),
-    Layer("models", "02-models", "helpers.reference.models"),
-    Layer("db", "02-models", "helpers.reference.db"),
-    Layer("repositories", "03-repositories", "helpers.reference.repositories"),
-    Layer("errors", "04-services", "helpers.reference.errors"),
-    Layer("services", "04-services", "helpers.reference.services"),
-    Layer("settings", "05-routers", "helpers.reference.settings"),
-    Layer("deps", "05-routers", "helpers.reference.deps"),
-    Layer("routers", "05-routers", "helpers.reference.routers"),
-    Layer("app", "05-routers", "helpers.reference.app"),
+#: Which notebook builds (or revises) which layers, in syllabus order. A layer's row order
+#: is also its loading order: each layer imports only layers listed before it.
+BUILT: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("00-orientation", ("clock",)),
+    ("01-schemas", ("schemas",)),
+    ("02-models", ("models", "db")),
+    ("03-repositories", ("repositories",)),
+    ("04-services", ("errors", "services")),
+    ("05-routers", ("settings", "deps", "routers", "app")),
 )
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint cannot be restored as asked (the message says why and what to do)."""
 
 
 def notebook_number(notebook_id: str) -> int:
@@ -50,48 +58,270 @@ def notebook_number(notebook_id: str) -> int:
     return int(prefix)
 
 
+@dataclass(frozen=True)
+class Version:
+    """One version of a layer: the notebook that wrote it, and the file that holds it."""
+
+    layer: str
+    notebook: str
+    path: Path
+
+
+def versions(
+    built: Iterable[tuple[str, Iterable[str]]] | None = None, root: Path | None = None
+) -> list[Version]:
+    """Every version of every layer, in table order, each with the file that holds it."""
+    rows = [(notebook, tuple(layers)) for notebook, layers in (built or BUILT)]
+    root = root or REFERENCE
+    last = {layer: notebook for notebook, layers in rows for layer in layers}
+    return [
+        Version(
+            layer,
+            notebook,
+            root / f"{layer}.py"
+            if last[layer] == notebook
+            else root / "history" / notebook / f"{layer}.py",
+        )
+        for notebook, layers in rows
+        for layer in layers
+    ]
+
+
+def first_built() -> dict[str, str]:
+    """Layer name -> the notebook that first builds it."""
+    found: dict[str, str] = {}
+    for notebook, layers in BUILT:
+        for layer in layers:
+            found.setdefault(layer, notebook)
+    return found
+
+
+def layers_for(notebook_id: str, *, inclusive: bool = False) -> dict[str, Version]:
+    """The checkpoint of ``notebook_id``: each layer's latest version from before it.
+
+    With ``inclusive``, versions written by ``notebook_id`` itself count too: the
+    state a notebook *ends* in, which is what its exercises' tests expect.
+    """
+    number = notebook_number(notebook_id)
+    chosen: dict[str, Version] = {}
+    for version in versions():
+        written = notebook_number(version.notebook)
+        if written < number or (inclusive and written == number):
+            chosen[version.layer] = version  # later rows replace earlier ones
+    order = list(first_built())
+    return dict(sorted(chosen.items(), key=lambda item: order.index(item[0])))
+
+
 @dataclass
 class Checkpoint:
-    """The layers restored for one notebook, importable as ``lending.<layer>``."""
+    """The layers restored for one notebook, importable as ``lending.<layer>``.
+
+    ``own`` names the layers taken from the learner's package; ``fallbacks`` the
+    layers of it that could not be used, with the reason.
+    """
 
     notebook: str
     layers: dict[str, ModuleType] = field(default_factory=dict)
+    own: tuple[str, ...] = ()
+    fallbacks: dict[str, str] = field(default_factory=dict)
 
     def describe(self) -> str:
+        reference = [name for name in self.layers if name not in self.own]
         if not self.layers:
             return "Nothing to restore: this notebook starts from scratch."
-        by_notebook: dict[str, list[str]] = {}
-        for layer in LAYERS:
-            if layer.name in self.layers:
-                by_notebook.setdefault(layer.notebook, []).append(f"{PACKAGE}.{layer.name}")
-        rows = [f"  {notebook}: {', '.join(names)}" for notebook, names in by_notebook.items()]
-        return "\n".join(["Restored the reference version of earlier layers:", *rows])
+        lines: list[str] = []
+        if self.own:
+            lines.append("From your package: " + ", ".join(f"{PACKAGE}.{n}" for n in self.own))
+        if reference:
+            checkpoint = layers_for(self.notebook)
+            by_notebook: dict[str, list[str]] = {}
+            for name in reference:
+                by_notebook.setdefault(checkpoint[name].notebook, []).append(f"{PACKAGE}.{name}")
+            lines.append("Restored the reference version of earlier layers:")
+            lines += [
+                f"  {notebook}: {', '.join(names)}" for notebook, names in by_notebook.items()
+            ]
+        lines += [
+            f"  ({PACKAGE}.{name} from the reference: yours failed to import: {reason})"
+            for name, reason in self.fallbacks.items()
+        ]
+        return "\n".join(lines)
 
 
-def restore(notebook_id: str) -> Checkpoint:
-    """Make every layer built before ``notebook_id`` importable from ``lending``."""
-    number = notebook_number(notebook_id)
+def restore(
+    notebook_id: str, *, workspace: Path | None = None, inclusive: bool = False
+) -> Checkpoint:
+    """Make the checkpoint of ``notebook_id`` importable as ``lending.<layer>``.
+
+    Without ``workspace``, ``lending`` is a package made of reference layers only.
+    With it (the capstone), ``lending`` is the learner's package in ``workspace``:
+    each layer whose module exists there and imports is the learner's, and every
+    other layer of the checkpoint comes from the reference. Either way a real
+    ``lending`` package that is already imported is never replaced. With ``inclusive``
+    (for the course's tests), the notebook's own versions are restored too: the state
+    the notebook ends in.
+    """
+    chosen = layers_for(notebook_id, inclusive=inclusive)
+    if workspace is not None:
+        return _restore_into_workspace(notebook_id, chosen, Path(workspace))
+    package = _checkpoint_package(notebook_id)
+    sources = tuple((name, str(version.path)) for name, version in chosen.items())
+    if getattr(package, "__checkpoint_sources__", None) == sources and all(
+        f"{PACKAGE}.{name}" in sys.modules for name in chosen
+    ):
+        # The setup cell ran again: keep the very same modules, so that objects made
+        # from them stay instances of the classes later cells import.
+        layers = {name: sys.modules[f"{PACKAGE}.{name}"] for name in chosen}
+        return Checkpoint(notebook_id, layers)
+    for name in getattr(package, "__checkpoint_sources__", ()):
+        _uninstall(package, name[0])
+    package.__checkpoint_sources__ = ()  # type: ignore[attr-defined]
+    layers = {name: _load(package, version) for name, version in chosen.items()}
+    package.__checkpoint_sources__ = sources  # type: ignore[attr-defined]
+    return Checkpoint(notebook_id, layers)
+
+
+def _checkpoint_package(notebook_id: str) -> ModuleType:
+    existing = sys.modules.get(PACKAGE)
+    if existing is not None and getattr(existing, "__checkpoint__", None) is None:
+        where = getattr(existing, "__file__", None) or next(
+            iter(getattr(existing, "__path__", [])), None
+        )
+        if where:
+            raise CheckpointError(
+                f"a real {PACKAGE} package is already imported (from {where}); restoring the "
+                "reference layers would hide it. Restart the kernel and run the setup cell first."
+            )
+        existing = None  # a stray module of that name: replace it
+    if existing is None:
+        existing = ModuleType(PACKAGE, "Reference layers restored by helpers.checkpoint.")
+        existing.__path__ = []  # a package, so that `import lending.schemas` resolves
+        sys.modules[PACKAGE] = existing
+    existing.__checkpoint__ = notebook_id  # type: ignore[attr-defined]
+    return existing
+
+
+def _restore_into_workspace(
+    notebook_id: str, chosen: dict[str, Version], workspace: Path
+) -> Checkpoint:
+    folder = (workspace / PACKAGE).resolve()
+    if not folder.is_dir():
+        raise CheckpointError(
+            f"no {PACKAGE} package in {workspace}: its folder {folder} is missing"
+        )
+    package = _workspace_package(folder)
     checkpoint = Checkpoint(notebook_id)
-    package = sys.modules.get(PACKAGE)
-    if package is None or not getattr(package, "__checkpoint__", False):
-        package = ModuleType(PACKAGE, "Reference layers restored by helpers.checkpoint.")
-        package.__path__ = []  # a package, so that `import lending.schemas` resolves
-        package.__checkpoint__ = True  # type: ignore[attr-defined]
-        sys.modules[PACKAGE] = package
-    for layer in LAYERS:
-        if notebook_number(layer.notebook) >= number:
+    own: list[str] = []
+    for name, version in chosen.items():
+        qualified = f"{PACKAGE}.{name}"
+        loaded = sys.modules.get(qualified)
+        if loaded is not None and _is_within(loaded, folder):
+            checkpoint.layers[name] = loaded
+            own.append(name)
             continue
-        checkpoint.layers[layer.name] = _install(package, layer.name, layer.reference)
+        if (folder / f"{name}.py").is_file():
+            try:
+                checkpoint.layers[name] = importlib.import_module(qualified)
+                own.append(name)
+                continue
+            except Exception as exc:  # any failure of the learner's module: use the reference
+                _uninstall(package, name)
+                checkpoint.fallbacks[name] = f"{type(exc).__name__}: {exc}"
+        checkpoint.layers[name] = _load(package, version)
+    checkpoint.own = tuple(own)
     return checkpoint
 
 
-def _install(package: ModuleType, name: str, module: ModuleType | str) -> ModuleType:
-    """Make ``module`` (or the module of that dotted name) importable as ``lending.<name>``."""
-    if isinstance(module, str):
-        module = importlib.import_module(module)
+def _workspace_package(folder: Path) -> ModuleType:
+    existing = sys.modules.get(PACKAGE)
+    if existing is not None:
+        if str(folder) in [str(Path(p).resolve()) for p in getattr(existing, "__path__", [])]:
+            return existing
+        raise CheckpointError(
+            f"another {PACKAGE} package is imported already; restart the kernel to use {folder}"
+        )
+    init = folder / "__init__.py"
+    spec = importlib.util.spec_from_file_location(
+        PACKAGE, init if init.is_file() else None, submodule_search_locations=[str(folder)]
+    )
+    if spec is None:  # pragma: no cover - a folder always gives a spec
+        raise CheckpointError(f"cannot import {folder} as {PACKAGE}")
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[PACKAGE] = package
+    if spec.loader is not None and init.is_file():
+        try:
+            spec.loader.exec_module(package)
+        except BaseException:
+            del sys.modules[PACKAGE]
+            raise
+    return package
+
+
+def _is_within(module: ModuleType, folder: Path) -> bool:
+    file = getattr(module, "__file__", None)
+    return file is not None and Path(file).resolve().parent == folder
+
+
+def _load(package: ModuleType, version: Version) -> ModuleType:
+    """Execute ``version``'s file as ``lending.<layer>`` (its relative imports see the rest)."""
+    return _execute(package, version.layer, version.path, install=True)
+
+
+def _execute(package: ModuleType, name: str, path: Path, *, install: bool) -> ModuleType:
+    """Run the file at ``path`` as ``lending.<name>``; ``install`` keeps it there."""
+    qualified = f"{PACKAGE}.{name}"
+    spec = importlib.util.spec_from_file_location(qualified, path)
+    if spec is None or spec.loader is None or not path.is_file():
+        raise CheckpointError(f"the reference version of {qualified} is missing: {path}")
+    module = importlib.util.module_from_spec(spec)
+    previous = sys.modules.get(qualified)
+    sys.modules[qualified] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        _put_back(qualified, previous)
+        raise
+    if install:
+        setattr(package, name, module)
+    else:
+        _put_back(qualified, previous)
+    return module
+
+
+def _put_back(qualified: str, previous: ModuleType | None) -> None:
+    if previous is None:
+        sys.modules.pop(qualified, None)
+    else:
+        sys.modules[qualified] = previous
+
+
+def _uninstall(package: ModuleType, name: str) -> None:
+    sys.modules.pop(f"{PACKAGE}.{name}", None)
+    package.__dict__.pop(name, None)
+
+
+def _install(package: ModuleType, name: str, module: ModuleType) -> ModuleType:
+    """Make ``module`` importable as ``lending.<name>``."""
     sys.modules[f"{PACKAGE}.{name}"] = module
     setattr(package, name, module)
     return module
+
+
+def reference_version(layer: str) -> ModuleType:
+    """The reference version of ``layer`` as this notebook ends it, for a test to compare with.
+
+    It is loaded on the current checkpoint (its ``from .models import Member`` is the
+    ``Member`` this notebook uses) but not installed: ``lending.<layer>`` stays the
+    learner's.
+    """
+    package = sys.modules.get(PACKAGE)
+    notebook = getattr(package, "__checkpoint__", None)
+    if package is None or not isinstance(notebook, str):
+        raise CheckpointError("run the setup cell first: start(...) restores the checkpoint")
+    final = layers_for(notebook, inclusive=True)
+    if layer not in final:
+        raise ValueError(f"no layer {layer!r} is built by {notebook} or before it")
+    return _execute(package, layer, final[layer].path, install=False)
 
 
 def from_this_notebook(
@@ -104,9 +334,9 @@ def from_this_notebook(
     looked up in ``namespace`` at import time, so the import sees the cell run
     most recently. A name no cell has defined yet is an ``AttributeError``
     (an ``ImportError`` at the import), or with ``reference_fallback`` comes from
-    the layer's reference version, as earlier layers do.
+    the version of the layer this notebook builds in the reference.
     """
-    known = {layer.name: layer for layer in LAYERS}
+    known = first_built()
     unknown = [name for name in layers if name not in known]
     if unknown:
         raise ValueError(f"no such layer: {', '.join(unknown)} (layers: {', '.join(known)})")
@@ -114,7 +344,7 @@ def from_this_notebook(
     if package is None:
         raise RuntimeError(f"run the setup cell first: start(...) creates the {PACKAGE} package")
     for name in layers:
-        reference = importlib.import_module(known[name].reference) if reference_fallback else None
+        reference = reference_version(name) if reference_fallback else None
         _install(package, name, _notebook_module(f"{PACKAGE}.{name}", namespace, reference))
     print("Importable from this notebook:", ", ".join(f"{PACKAGE}.{name}" for name in layers))
 

@@ -19,10 +19,10 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from helpers.reference.clock import FixedClock
-from helpers.reference.db import create_schema, make_engine, make_session_factory
-from helpers.reference.models import Author, Book, Member
-from helpers.reference.repositories import (
+from lending_reference.clock import FixedClock
+from lending_reference.db import create_schema, make_engine, make_session_factory
+from lending_reference.models import Author, Book, Member
+from lending_reference.repositories import (
     BookRepository,
     InMemoryBookRepository,
     InMemoryLoanRepository,
@@ -35,8 +35,8 @@ from helpers.reference.repositories import (
     SqlMemberRepository,
     SqlRepository,
 )
-from helpers.reference.schemas import AuthorCreate, BookCreate, MemberCreate, isbn13_check_digit
-from helpers.reference.services import (
+from lending_reference.schemas import AuthorCreate, BookCreate, MemberCreate, isbn13_check_digit
+from lending_reference.services import (
     CatalogueService,
     InMemoryUnitOfWork,
     LendingService,
@@ -44,7 +44,7 @@ from helpers.reference.services import (
     SqlUnitOfWork,
     UnitOfWork,
 )
-from helpers.reference.settings import get_settings
+from lending_reference.settings import get_settings
 
 TODAY = date(2026, 1, 15)
 """The date every fixed clock starts on."""

@@ -22,11 +22,11 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from helpers.reference import app as app_module
-from helpers.reference.app import create_app
-from helpers.reference.clock import FixedClock
-from helpers.reference.deps import get_clock
-from helpers.reference.settings import Settings, get_settings
+from lending_reference import app as app_module
+from lending_reference.app import create_app
+from lending_reference.clock import FixedClock
+from lending_reference.deps import get_clock
+from lending_reference.settings import Settings, get_settings
 
 from .conftest import TODAY, make_isbn
 

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 from sqlalchemy.pool import StaticPool
 
-from helpers.reference.db import create_schema, make_engine, make_session_factory
-from helpers.reference.models import NAMING_CONVENTION, Author, Base, Book, Loan, Member
+from lending_reference.db import create_schema, make_engine, make_session_factory
+from lending_reference.models import NAMING_CONVENTION, Author, Base, Book, Loan, Member
 
 from .conftest import TODAY, make_isbn
 

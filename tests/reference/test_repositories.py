@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from helpers.reference.db import make_session_factory
-from helpers.reference.models import Author, Book, Loan, Member
-from helpers.reference.repositories import (
+from lending_reference.db import make_session_factory
+from lending_reference.models import Author, Book, Loan, Member
+from lending_reference.repositories import (
     DuplicateError,
     InMemoryMemberRepository,
     Page,

@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from helpers.reference.clock import FixedClock, SystemClock
-from helpers.reference.db import make_session_factory
-from helpers.reference.errors import (
+from lending_reference.clock import FixedClock, SystemClock
+from lending_reference.db import make_session_factory
+from lending_reference.errors import (
     AlreadyBorrowed,
     BookHasLoans,
     Conflict,
@@ -33,16 +33,16 @@ from helpers.reference.errors import (
     NoCopyAvailable,
     NotFound,
 )
-from helpers.reference.models import Book, Loan, Member
-from helpers.reference.repositories import SqlLoanRepository, SqlMemberRepository
-from helpers.reference.schemas import (
+from lending_reference.models import Book, Loan, Member
+from lending_reference.repositories import SqlLoanRepository, SqlMemberRepository
+from lending_reference.schemas import (
     BookCreate,
     BookFilter,
     BookUpdate,
     MemberCreate,
     MemberUpdate,
 )
-from helpers.reference.services import (
+from lending_reference.services import (
     LOAN_DAYS,
     InMemoryUnitOfWork,
     LendingService,

@@ -12,7 +12,10 @@ after an answer):
 - the functions and classes of the trusted modules (IPython, ipykernel,
   jupyter_client, traitlets, zmq, pydantic, the course's ``helpers`` and the
   standard library): no function may be replaced, and none may come from a
-  notebook cell. ``helpers`` modules are additionally read-only;
+  notebook cell. ``helpers`` modules are additionally read-only. The list is
+  declared in :data:`PROTECTED_PACKAGES`; the reference service
+  (``lending_reference``, restored as ``lending.*``) is deliberately not on it:
+  it is course code that a test may monkeypatch, graded or not;
 - names that trusted cells bound to grader objects (``from helpers import ...``).
 
 After each *graded* cell it checks the same things again: any difference means
@@ -33,6 +36,7 @@ from typing import Any
 
 from coursetools.grading.kernel.snapshot import MISSING, Namespace, Place, get, is_code_like
 
+# The grading machinery and what it runs on; never the service the learner builds.
 PROTECTED_PACKAGES = frozenset(
     {
         "IPython",

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from helpers.reference.models import Base
+from .models import Base
 
 DEFAULT_URL = "sqlite+aiosqlite:///:memory:"
 

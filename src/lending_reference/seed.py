@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from helpers.reference.models import Author, Book, Member
+from .models import Author, Book, Member
 
 AUTHORS = ("Ursula K. Le Guin", "Terry Pratchett", "Octavia E. Butler")
 BOOKS = (

@@ -13,10 +13,10 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from helpers.reference.db import create_schema, make_engine, make_session_factory
-from helpers.reference.errors import Conflict, LendingError, NotFound
-from helpers.reference.routers import ROUTERS
-from helpers.reference.settings import Settings, get_settings
+from .db import create_schema, make_engine, make_session_factory
+from .errors import Conflict, LendingError, NotFound
+from .routers import ROUTERS
+from .settings import Settings, get_settings
 
 
 def create_app(

@@ -3,7 +3,7 @@
 A route parses the request (schemas), calls one service method, and states
 the response: ``response_model``, status code, ``Location`` for a creation.
 No rule and no SQL lives here. Each router is one group of routes under one
-prefix; the app (``helpers.reference.app``) decides which routers it serves.
+prefix; the app (``.app``) decides which routers it serves.
 """
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import SQLAlchemyError
 
-from helpers.reference.deps import (
+from .deps import (
     CatalogueDep,
     ClockDep,
     LendingDep,
     MemberServiceDep,
     SessionFactoryDep,
 )
-from helpers.reference.models import Author, Book, Member
-from helpers.reference.schemas import (
+from .models import Author, Book, Member
+from .schemas import (
     AuthorCreate,
     AuthorRead,
     BookCreate,

@@ -27,8 +27,8 @@ from typing import Protocol, Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from helpers.reference.clock import Clock
-from helpers.reference.errors import (
+from .clock import Clock
+from .errors import (
     AlreadyBorrowed,
     BookHasLoans,
     EmailAlreadyRegistered,
@@ -39,8 +39,8 @@ from helpers.reference.errors import (
     NoCopyAvailable,
     NotFound,
 )
-from helpers.reference.models import Author, Book, Loan, Member
-from helpers.reference.repositories import (
+from .models import Author, Book, Loan, Member
+from .repositories import (
     BookRepository,
     DuplicateError,
     InMemoryBookRepository,
@@ -54,7 +54,7 @@ from helpers.reference.repositories import (
     SqlMemberRepository,
     SqlRepository,
 )
-from helpers.reference.schemas import (
+from .schemas import (
     AuthorCreate,
     BookCreate,
     BookFilter,

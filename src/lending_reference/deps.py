@@ -13,15 +13,15 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from helpers.reference.clock import Clock, SystemClock
-from helpers.reference.services import (
+from .clock import Clock, SystemClock
+from .services import (
     CatalogueService,
     LendingService,
     MemberService,
     SqlUnitOfWork,
     UnitOfWork,
 )
-from helpers.reference.settings import Settings, get_settings
+from .settings import Settings, get_settings
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 

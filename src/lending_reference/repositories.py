@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpers.reference.models import Base, Book, Loan, Member
+from .models import Base, Book, Loan, Member
 
 ModelT = TypeVar("ModelT", bound=Base)
 ItemT = TypeVar("ItemT")

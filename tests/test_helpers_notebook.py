@@ -168,6 +168,28 @@ def test_start_without_ipython_only_restores(
     assert "lending" in sys.modules
 
 
+def test_start_with_your_package_uses_the_workspace(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    clean_lending: None,
+    tmp_path: Path,
+) -> None:
+    package = tmp_path / "lending"
+    package.mkdir()
+    (package / "__init__.py").write_text("", "utf-8")
+    (package / "clock.py").write_text("MINE = True\n", "utf-8")
+    monkeypatch.setenv("COURSE_WORKSPACE", str(tmp_path))
+    monkeypatch.setattr(helpers.notebook, "_shell", lambda: None)
+
+    start("02-models", your_package=True)
+
+    assert sys.modules["lending.clock"].MINE is True
+    assert Path(sys.modules["lending.schemas"].__file__ or "").parent.name == "lending_reference"
+    out = capsys.readouterr().out
+    assert "From your package: lending.clock" in out
+    assert "01-schemas: lending.schemas" in out
+
+
 def test_start_rejects_a_malformed_id(course: InteractiveShell) -> None:
     with pytest.raises(ValueError, match="notebook ids look like"):
         start("orientation")

@@ -10,8 +10,8 @@ from __future__ import annotations
 __all__ = ["start"]
 
 
-def start(notebook_id: str) -> None:
+def start(notebook_id: str, *, your_package: bool = False) -> None:
     """Prepare this kernel for a notebook; see :func:`helpers.notebook.start`."""
     from helpers.notebook import start as _start
 
-    _start(notebook_id)
+    _start(notebook_id, your_package=your_package)

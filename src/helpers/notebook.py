@@ -6,7 +6,8 @@
 - a graded test cell that passes is recorded for the progress overview;
 - a cell that starts with ``# workspace: lending/...`` is saved into the
   learner's package once it runs without error;
-- the checkpoint of every earlier layer is restored.
+- the checkpoint of every earlier layer is restored (or, for the capstone, the
+  learner's own package is used, with the reference filling its gaps).
 
 Calling ``start`` again (re-running the setup cell) replaces the hooks rather
 than stacking them.
@@ -37,9 +38,14 @@ UNDEFINED = (
 )
 
 
-def start(notebook_id: str) -> None:
-    """Prepare the kernel for notebook ``notebook_id`` and restore earlier layers."""
-    checkpoint = restore(notebook_id)
+def start(notebook_id: str, *, your_package: bool = False) -> None:
+    """Prepare the kernel for notebook ``notebook_id`` and restore earlier layers.
+
+    With ``your_package`` (the capstone), ``lending`` is the learner's own package in
+    the workspace, and only the layers it lacks (or that fail to import) come from
+    the reference.
+    """
+    checkpoint = restore(notebook_id, workspace=workspace_dir() if your_package else None)
     shell = _shell()
     if shell is not None:
         _install(shell)

@@ -1,11 +1,12 @@
-"""Shared fixtures for the unit tests of the ``helpers`` package.
+"""Shared fixtures: the unit tests of ``helpers``, and a PostgreSQL database.
 
-Nothing here is autouse: each test module of ``helpers`` asks for what it needs,
-so notebook tests and release tests are untouched by these fixtures.
+Nothing here is autouse: each test module asks for what it needs, so notebook
+tests and release tests are untouched by these fixtures.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 
+from coursetools.postgres import PostgresUnavailable, ThrowawayPostgres
 from helpers.catalogue import Catalogue, Exercise, NotebookEntry, source_digest
 
 
@@ -96,3 +98,28 @@ def shell(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InteractiveShell
     finally:
         if ours:
             InteractiveShell.clear_instance()
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_base_url() -> Iterator[str]:
+    """One PostgreSQL database for this test process, which its tests may empty at will.
+
+    ``LENDING_TEST_POSTGRES_URL`` names one (``postgresql+asyncpg://user@host:port/db``);
+    otherwise a throwaway server is started in a temporary folder and stopped at the end.
+    Without a server binary the test skips with the reason, and fails under ``CI=true``
+    (``.ci/run`` installs Debian's ``postgresql``).
+    """
+    configured = os.environ.get("LENDING_TEST_POSTGRES_URL")
+    if configured:
+        yield configured
+        return
+    try:
+        with ThrowawayPostgres() as server:
+            yield server.create_database()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{exc} (CI must run the PostgreSQL tests)")
+        pytest.skip(str(exc))

@@ -2,7 +2,8 @@
 
 Every database is private to one test: an in-memory SQLite database where one
 connection suffices, a file under ``tmp_path`` where sessions must run
-concurrently. Every engine is disposed at teardown, so no connection outlives
+concurrently, and each SQL test again on a real PostgreSQL server (a throwaway
+one, see ``postgres_base_url``). Every engine is disposed at teardown, so no connection outlives
 its test (``filterwarnings = error`` would turn a leak into a failure).
 """
 
@@ -19,8 +20,9 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from coursetools.postgres import empty_database
 from lending_reference.clock import FixedClock
-from lending_reference.db import create_schema, make_engine, make_session_factory
+from lending_reference.db import DEFAULT_URL, create_schema, make_engine, make_session_factory
 from lending_reference.models import Author, Book, Member
 from lending_reference.repositories import (
     BookRepository,
@@ -67,10 +69,33 @@ def clock() -> FixedClock:
     return FixedClock(TODAY)
 
 
+# --- Databases: each SQL test runs on SQLite and on a real PostgreSQL server ----------------
+
+DATABASES = ["sqlite", "postgresql"]
+
+
+async def _url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
+    if request.param == "sqlite":
+        return sqlite_url
+    return await empty_database(request.getfixturevalue("postgres_base_url"))
+
+
+@pytest.fixture(params=DATABASES)
+async def database_url(request: pytest.FixtureRequest) -> str:
+    """An empty database: SQLite in memory (one connection suffices), or PostgreSQL."""
+    return await _url(request, DEFAULT_URL)
+
+
+@pytest.fixture(params=DATABASES)
+async def file_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database whose sessions get connections of their own, and can race."""
+    return await _url(request, f"sqlite+aiosqlite:///{tmp_path}/library.db")
+
+
 @pytest.fixture
-async def engine() -> AsyncIterator[AsyncEngine]:
-    """An in-memory database with the schema: one connection, shared by every session."""
-    engine = make_engine()
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on an empty database with the schema."""
+    engine = make_engine(database_url)
     await create_schema(engine)
     try:
         yield engine
@@ -79,11 +104,12 @@ async def engine() -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-async def file_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    """A database in a file: sessions get their own connections and can race."""
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/library.db")
-    # no fsync: a test's database need not survive a power cut; locking is unchanged
-    event.listen(engine.sync_engine, "connect", _no_fsync)
+async def file_engine(file_database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine whose sessions get their own connections and can race."""
+    engine = make_engine(file_database_url)
+    if engine.dialect.name == "sqlite":
+        # no fsync: a test's database need not survive a power cut; locking is unchanged
+        event.listen(engine.sync_engine, "connect", _no_fsync)
     await create_schema(engine)
     try:
         yield engine
@@ -157,9 +183,9 @@ class Repos:
         return await self.members.add(Member(name="Ada", email=email, **fields))  # type: ignore[arg-type]
 
 
-@pytest.fixture(params=["sql", "memory"])
+@pytest.fixture(params=["memory", *DATABASES])
 async def repos(request: pytest.FixtureRequest) -> AsyncIterator[Repos]:
-    """The contract suite runs once per implementation: both must behave the same."""
+    """The contract suite runs once per implementation (and database): all behave the same."""
     if request.param == "memory":
         yield Repos(
             "memory",
@@ -169,12 +195,12 @@ async def repos(request: pytest.FixtureRequest) -> AsyncIterator[Repos]:
             InMemoryLoanRepository(),
         )
         return
-    engine = make_engine()
+    engine = make_engine(await _url(request, DEFAULT_URL))
     try:
         await create_schema(engine)
         async with make_session_factory(engine)() as session:
             yield Repos(
-                "sql",
+                request.param,
                 SqlAuthorRepository(session),
                 SqlBookRepository(session),
                 SqlMemberRepository(session),
@@ -233,13 +259,13 @@ class Library:
         )
 
 
-@pytest.fixture(params=["memory", "sql"])
+@pytest.fixture(params=["memory", *DATABASES])
 async def uow(request: pytest.FixtureRequest) -> AsyncIterator[UnitOfWork]:
-    """The fake, or the real unit of work over an in-memory database."""
+    """The fake, or the real unit of work over an empty database."""
     if request.param == "memory":
         yield InMemoryUnitOfWork()
         return
-    engine = make_engine()
+    engine = make_engine(await _url(request, DEFAULT_URL))
     try:
         await create_schema(engine)
         yield SqlUnitOfWork(make_session_factory(engine))

@@ -19,7 +19,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import ValidationError
 from sqlalchemy import event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from lending_reference import app as app_module
@@ -45,13 +45,20 @@ def settings_for(url: str, **fields: Any) -> Settings:
 
 
 @pytest.fixture
-def settings() -> Settings:
-    """An in-memory database: requests come one at a time, so one connection suffices."""
-    return settings_for("sqlite+aiosqlite:///:memory:")
+def settings(database_url: str) -> Settings:
+    """An empty database (SQLite in memory, or PostgreSQL): requests come one at a time."""
+    return settings_for(database_url)
 
 
 @pytest.fixture
-def file_settings(tmp_path: Path) -> Settings:
+def file_settings(file_database_url: str) -> Settings:
+    """An empty database whose requests get connections of their own."""
+    return settings_for(file_database_url)
+
+
+@pytest.fixture
+def sqlite_file_settings(tmp_path: Path) -> Settings:
+    """A SQLite file, for tests that watch the file appear."""
     return settings_for(f"sqlite+aiosqlite:///{tmp_path}/api.db")
 
 
@@ -547,9 +554,9 @@ async def test_invalid_borrow_request_is_422(
 
 
 async def test_the_engine_lives_exactly_as_long_as_the_app(
-    file_settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    sqlite_file_settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    settings = file_settings
+    settings = sqlite_file_settings
     engines: list[AsyncEngine] = []
     disposed: list[AsyncEngine] = []
 
@@ -594,7 +601,8 @@ async def test_without_create_tables_the_schema_is_left_to_migrations(
     app = create_app(file_settings, create_tables=False)
 
     async with app.router.lifespan_context(app), client_for(app) as client:
-        with pytest.raises(OperationalError, match="no such table: authors"):
+        # SQLite: "no such table: authors"; PostgreSQL: 'relation "authors" does not exist'
+        with pytest.raises(DBAPIError, match=r'no such table: authors|relation "authors" does not'):
             await client.get("/authors/1")
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Connection, func, inspect, select, text
-from sqlalchemy.exc import IntegrityError, InvalidRequestError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 from sqlalchemy.pool import StaticPool
@@ -65,12 +65,21 @@ def open_loan(member: Member, book: Book, borrowed_at: date = TODAY) -> Loan:
 
 
 async def flush_fails(session: AsyncSession, *objects: Base) -> str:
-    """Add ``objects``, flush, expect the database to refuse; the driver's message."""
+    """Add ``objects``, flush, expect the database to refuse; what it says was violated.
+
+    SQLite says it in its message (``UNIQUE constraint failed: members.email``);
+    PostgreSQL names the constraint (``uq_members_email``), which is what is returned.
+    """
     session.add_all(objects)
     with pytest.raises(IntegrityError) as caught:
         await session.flush()
     await session.rollback()
-    return str(caught.value.orig)
+    return getattr(caught.value.orig.__cause__, "constraint_name", None) or str(caught.value.orig)
+
+
+def on(session: AsyncSession, *, sqlite: str, postgresql: str) -> str:
+    """The expected answer for the database ``session`` is bound to."""
+    return {"sqlite": sqlite, "postgresql": postgresql}[session.get_bind().dialect.name]
 
 
 # --- Constraints enforced by the database ---------------------------------------------
@@ -92,7 +101,9 @@ async def test_member_email_is_unique(session: AsyncSession) -> None:
 
     message = await flush_fails(session, Member(name="Other Ada", email="ada@example.com"))
 
-    assert message == "UNIQUE constraint failed: members.email"
+    assert message == on(
+        session, sqlite="UNIQUE constraint failed: members.email", postgresql="uq_members_email"
+    )
 
 
 async def test_book_isbn_is_unique(session: AsyncSession) -> None:
@@ -102,16 +113,27 @@ async def test_book_isbn_is_unique(session: AsyncSession) -> None:
 
     message = await flush_fails(session, book_for(author, title="Another"))
 
-    assert message == "UNIQUE constraint failed: books.isbn"
+    assert message == on(
+        session, sqlite="UNIQUE constraint failed: books.isbn", postgresql="uq_books_isbn"
+    )
 
 
 @pytest.mark.parametrize("isbn", ["978030640615", "97803064061570", ""])
 async def test_isbn_has_exactly_13_characters(session: AsyncSession, isbn: str) -> None:
     author = await add_author(session)
+    if len(isbn) > 13 and session.get_bind().dialect.name == "postgresql":
+        session.add(book_for(author, isbn=isbn))
+        with pytest.raises(DBAPIError, match="value too long"):  # VARCHAR(13), before the check
+            await session.flush()
+        return
 
     message = await flush_fails(session, book_for(author, isbn=isbn))
 
-    assert message == "CHECK constraint failed: ck_books_isbn_13_digits"
+    assert message == on(
+        session,
+        sqlite="CHECK constraint failed: ck_books_isbn_13_digits",
+        postgresql="ck_books_isbn_13_digits",
+    )
 
 
 @pytest.mark.parametrize(
@@ -130,7 +152,9 @@ async def test_copies_available_between_zero_and_total(
         session, book_for(author, copies_available=available, copies_total=total)
     )
 
-    assert message == f"CHECK constraint failed: {constraint}"
+    assert message == on(
+        session, sqlite=f"CHECK constraint failed: {constraint}", postgresql=constraint
+    )
 
 
 @pytest.mark.parametrize("available", [0, 2])
@@ -154,14 +178,20 @@ async def test_taking_a_copy_below_zero_is_refused_by_the_database(session: Asyn
 async def test_max_loans_is_at_least_one(session: AsyncSession) -> None:
     message = await flush_fails(session, Member(name="Ada", email="ada@example.com", max_loans=0))
 
-    assert message == "CHECK constraint failed: ck_members_max_loans_positive"
+    assert message == on(
+        session,
+        sqlite="CHECK constraint failed: ck_members_max_loans_positive",
+        postgresql="ck_members_max_loans_positive",
+    )
 
 
 async def test_book_needs_an_existing_author(session: AsyncSession) -> None:
     """SQLite ignores foreign keys unless told; ``make_engine`` tells every connection."""
     message = await flush_fails(session, book_for(Author(name="never saved"), author_id=999))
 
-    assert message == "FOREIGN KEY constraint failed"
+    assert message == on(
+        session, sqlite="FOREIGN KEY constraint failed", postgresql="fk_books_author_id_authors"
+    )
 
 
 async def test_loan_needs_an_existing_member_and_book(session: AsyncSession) -> None:
@@ -171,7 +201,10 @@ async def test_loan_needs_an_existing_member_and_book(session: AsyncSession) -> 
         session, Loan(member_id=41, book_id=42, borrowed_at=TODAY, due_at=due)
     )
 
-    assert message == "FOREIGN KEY constraint failed"
+    if session.get_bind().dialect.name == "postgresql":  # it names the first key it checked
+        assert message in ("fk_loans_member_id_members", "fk_loans_book_id_books")
+    else:
+        assert message == "FOREIGN KEY constraint failed"
 
 
 async def test_foreign_keys_are_on_for_every_pooled_connection(tmp_path: Path) -> None:
@@ -193,7 +226,11 @@ async def test_loan_is_due_after_it_is_borrowed(session: AsyncSession, days: int
         session, Loan(member_id=member.id, book_id=book.id, borrowed_at=TODAY, due_at=due)
     )
 
-    assert message == "CHECK constraint failed: ck_loans_due_after_borrowed"
+    assert message == on(
+        session,
+        sqlite="CHECK constraint failed: ck_loans_due_after_borrowed",
+        postgresql="ck_loans_due_after_borrowed",
+    )
 
 
 async def test_two_open_loans_of_one_book_by_one_member_are_refused(
@@ -205,7 +242,11 @@ async def test_two_open_loans_of_one_book_by_one_member_are_refused(
 
     message = await flush_fails(session, open_loan(member, book))
 
-    assert message == "UNIQUE constraint failed: loans.member_id, loans.book_id"
+    assert message == on(
+        session,
+        sqlite="UNIQUE constraint failed: loans.member_id, loans.book_id",
+        postgresql="uq_loans_open_member_book",
+    )
 
 
 async def test_the_book_can_be_borrowed_again_once_returned(session: AsyncSession) -> None:
@@ -399,7 +440,8 @@ async def test_the_database_knows_the_conventional_names(engine: AsyncEngine) ->
     partial = {ix["name"]: ix for ix in found["ix"]}["uq_loans_open_member_book"]
     assert partial["unique"]
     assert partial["column_names"] == ["member_id", "book_id"]
-    assert str(partial["dialect_options"]["sqlite_where"]) == "returned_at IS NULL"
+    where = partial["dialect_options"][f"{engine.dialect.name}_where"]
+    assert str(where).strip("()") == "returned_at IS NULL"
 
 
 async def test_in_memory_engine_shares_one_connection_between_sessions() -> None:

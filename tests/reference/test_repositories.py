@@ -67,6 +67,12 @@ async def test_an_insert_never_replaces_an_existing_row(repos: Repos) -> None:
     taken.id = first.id + 1  # the id the next add would otherwise be given
     await repos.members.add(taken)
 
+    if repos.kind == "postgresql":
+        # Its id sequence never heard of the explicit id, so the next insert collides and is
+        # refused (which aborts the transaction): still nothing is overwritten.
+        with pytest.raises(DuplicateError, match="pk_members"):
+            await repos.member("fresh@example.com")
+        return
     fresh = await repos.member("fresh@example.com")
 
     assert len({first.id, taken.id, fresh.id}) == 3

@@ -43,6 +43,7 @@ BUILT: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("03-repositories", ("repositories",)),
     ("04-services", ("errors", "services")),
     ("05-routers", ("settings", "deps", "routers", "app")),
+    ("06-errors", ("problems", "routers", "app")),
 )
 
 

@@ -11,9 +11,9 @@ sources of failure each have one handler here and nowhere else:
   each problem's location and message, never the submitted value;
 - an HTTP error of Starlette's (an unknown route's 404, a wrong method's 405 with the
   ``Allow`` header the resource really supports) keeps its status;
-- a database error the services did not expect maps to 409, 422 or 503; anything else
-  is a 500. Both are logged with the traceback and the request id; the body says
-  nothing of the exception, the SQL or the code.
+- a database error the services did not expect maps to 409, 422 or 503;
+- anything else is a 500. Both are logged with the traceback and the request id; the
+  body says nothing of the exception, the SQL or the code.
 
 :class:`RequestIdMiddleware` gives every request an id (the client's ``X-Request-ID``
 when it is safe to reuse, a new one otherwise) and answers an exception that escaped
@@ -42,6 +42,7 @@ from sqlalchemy.exc import (
     IntegrityError,
     InterfaceError,
     OperationalError,
+    SQLAlchemyError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.datastructures import MutableHeaders
@@ -121,12 +122,14 @@ class ProblemType:
 
 # --- One table: domain error class -> problem type --------------------------------------
 
-PROBLEM_TYPES: dict[type[LendingError], ProblemType] = {
+CATALOGUE_PROBLEMS: dict[type[LendingError], ProblemType] = {
     LendingError: ProblemType(400, "lending-error", "Request refused"),
     NotFound: ProblemType(404, "not-found", "Not found"),
     Conflict: ProblemType(409, "conflict", "Conflict with the current state"),
     IsbnAlreadyRegistered: ProblemType(409, "isbn-already-registered", "ISBN already registered"),
     BookHasLoans: ProblemType(409, "book-has-loans", "Book has been lent"),
+}
+LENDING_PROBLEMS: dict[type[LendingError], ProblemType] = {
     EmailAlreadyRegistered: ProblemType(
         409, "email-already-registered", "E-mail address already registered"
     ),
@@ -136,8 +139,9 @@ PROBLEM_TYPES: dict[type[LendingError], ProblemType] = {
     NoCopyAvailable: ProblemType(409, "no-copy-available", "No copy available"),
     LoanClosed: ProblemType(409, "loan-closed", "Loan closed"),
 }
-"""Each domain error's problem. A class without a row of its own inherits its nearest
-ancestor's, so a new error is never a 500; give it a row to give it its own type."""
+PROBLEM_TYPES: dict[type[LendingError], ProblemType] = {**CATALOGUE_PROBLEMS, **LENDING_PROBLEMS}
+"""Each domain error's problem: the one table. A class without a row of its own inherits
+its nearest ancestor's, so a new error is never a 500; a row gives it its own type."""
 
 
 def problem_type_of(exc: LendingError) -> ProblemType:
@@ -317,14 +321,20 @@ async def http_error_handler(request: Request, exc: HTTPException) -> Response:
 def unexpected_error_response(request: Request, exc: Exception) -> ProblemResponse:
     """An exception no handler took: logged in full with the request id, answered in general.
 
-    A database error the services did not expect gets its own status (409, 422, 503);
-    anything else is a 500. The body names neither the exception nor anything in it.
+    The body names neither the exception nor anything in it; the log has the traceback.
     """
+    return _logged_problem(request, exc, INTERNAL_ERROR)
+
+
+async def database_error_handler(request: Request, exc: Exception) -> ProblemResponse:
+    """A database error the services did not expect: 409, 422 or 503, else a 500."""
+    return _logged_problem(request, exc, database_problem(exc) or INTERNAL_ERROR)
+
+
+def _logged_problem(request: Request, exc: Exception, kind: ProblemType) -> ProblemResponse:
     request_id = request_id_of(request)
-    kind = database_problem(exc) or INTERNAL_ERROR
-    level = logging.ERROR if kind.status >= 500 else logging.WARNING
     logger.log(
-        level,
+        logging.ERROR if kind.status >= 500 else logging.WARNING,
         "request %s: %s %s failed with %s, answered %d",
         request_id,
         request.method,
@@ -438,6 +448,8 @@ def install_problem_handlers(
     app.add_exception_handler(LendingError, lending_error_handler)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error_handler)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, http_error_handler)  # type: ignore[arg-type]
+    app.add_exception_handler(SQLAlchemyError, database_error_handler)
+    app.add_exception_handler(OverflowError, database_error_handler)  # SQLite's driver
     app.add_middleware(RequestIdMiddleware, new_id=new_id)
     _document_problems(app)
     return app

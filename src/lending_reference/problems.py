@@ -382,7 +382,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         sent = Request(scope).headers.get(REQUEST_ID_HEADER)
-        request_id = client_request_id(sent) or self.new_id()
+        request_id = (client_request_id(sent) if sent is not None else None) or self.new_id()
         scope.setdefault("state", {})["request_id"] = request_id
         started = False
 

@@ -1,7 +1,5 @@
 # workspace: lending/problems.py
 # ruff: noqa: F821 (names defined by the notebook's earlier cells)
-import traceback
-
 from sqlalchemy.exc import (
     IntegrityError,
 )
@@ -22,13 +20,6 @@ DATABASE_UNAVAILABLE = ProblemType(
     "The service cannot reach its database right now; try again shortly.",
     headers={"Retry-After": "5"},
 )
-
-
-def _raised_in_sqlalchemy(exc: BaseException) -> bool:
-    return any(
-        str(frame.f_globals.get("__name__", "")).startswith("sqlalchemy.")
-        for frame, _ in traceback.walk_tb(exc.__traceback__)
-    )
 
 
 def database_problem(exc: BaseException) -> ProblemType | None:

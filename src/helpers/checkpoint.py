@@ -23,6 +23,7 @@ grading alike.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.util
 import sys
@@ -34,8 +35,9 @@ from types import ModuleType
 PACKAGE = "lending"
 REFERENCE = Path(__file__).resolve().parent.parent / "lending_reference"
 
-#: Which notebook builds (or revises) which layers, in syllabus order. A layer's row order
-#: is also its loading order: each layer imports only layers listed before it.
+#: Which notebook builds (or revises) which layers, in syllabus order. Layers load in the
+#: order they are first built, except that a version loads after every layer it imports
+#: (06's routers import 06's new layer, problems).
 BUILT: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("00-orientation", ("clock",)),
     ("01-schemas", ("schemas",)),
@@ -43,6 +45,7 @@ BUILT: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("03-repositories", ("repositories",)),
     ("04-services", ("errors", "services")),
     ("05-routers", ("settings", "deps", "routers", "app")),
+    ("06-errors", ("problems", "routers", "app")),
 )
 
 
@@ -108,8 +111,31 @@ def layers_for(notebook_id: str, *, inclusive: bool = False) -> dict[str, Versio
         written = notebook_number(version.notebook)
         if written < number or (inclusive and written == number):
             chosen[version.layer] = version  # later rows replace earlier ones
-    order = list(first_built())
-    return dict(sorted(chosen.items(), key=lambda item: order.index(item[0])))
+    return {layer: chosen[layer] for layer in _loading_order(chosen)}
+
+
+def _loading_order(chosen: dict[str, Version]) -> list[str]:
+    """First-built order, with each layer moved after the layers its file imports."""
+    pending = [layer for layer in first_built() if layer in chosen]
+    needs = {layer: _relative_imports(chosen[layer].path) & set(chosen) for layer in pending}
+    ordered: list[str] = []
+    while pending:
+        ready = next((layer for layer in pending if needs[layer] <= set(ordered)), pending[0])
+        ordered.append(ready)  # pending[0] only for an import cycle: loading then says why
+        pending.remove(ready)
+    return ordered
+
+
+def _relative_imports(path: Path) -> set[str]:
+    """The sibling layers a file imports (``from .models import Book`` names ``models``)."""
+    if not path.is_file():
+        return set()
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {
+        node.module.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module
+    }
 
 
 @dataclass

@@ -1,8 +1,9 @@
-"""Reference application (notebook 05): the app factory and its lifespan.
+"""Reference application (notebooks 05, 06): the app factory and its lifespan.
 
 The engine is built when the app starts and disposed when it stops, never at
 import time: importing the module touches no database, and each test app gets
-its own engine from its own settings.
+its own engine from its own settings. Every failure is answered as a problem
+(``.problems``, notebook 06).
 """
 
 from __future__ import annotations
@@ -10,11 +11,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, FastAPI
 
 from .db import create_schema, make_engine, make_session_factory
-from .errors import Conflict, LendingError, NotFound
+from .problems import install_problem_handlers
 from .routers import ROUTERS
 from .settings import Settings, get_settings
 
@@ -50,14 +50,4 @@ def create_app(
         app.dependency_overrides[get_settings] = lambda: settings
     for router in ROUTERS if routers is None else routers:
         app.include_router(router)
-    app.add_exception_handler(LendingError, lending_error_handler)  # type: ignore[arg-type]
-    return app
-
-
-async def lending_error_handler(request: Request, exc: LendingError) -> JSONResponse:
-    """Domain errors as HTTP: 404 for what does not exist, 409 for a broken rule.
-
-    Notebook 06 replaces this with RFC 9457 problem details for every error.
-    """
-    status = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 400
-    return JSONResponse({"detail": str(exc), "code": exc.code}, status_code=status)
+    return install_problem_handlers(app)

@@ -19,7 +19,6 @@ import pytest
 from fastapi import FastAPI
 from pydantic import ValidationError
 from sqlalchemy import event
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from lending_reference import app as app_module
@@ -95,16 +94,30 @@ async def created(
 
 
 def problem(response: httpx.Response, status: int, code: str) -> str:
+    """Expect a problem (RFC 9457) with this status and code; return its detail."""
     assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
-    assert set(body) == {"detail", "code"}
-    assert body["code"] == code
+    assert set(body) - {"errors"} == {
+        "type",
+        "title",
+        "status",
+        "detail",
+        "instance",
+        "code",
+        "request_id",
+    }
+    assert (body["status"], body["code"]) == (status, code)
+    assert body["request_id"] == response.headers["x-request-id"]
+    assert body["instance"] == response.request.url.path
     return body["detail"]
 
 
 def invalid(response: httpx.Response) -> list[dict[str, Any]]:
-    assert response.status_code == 422, response.text
-    return response.json()["detail"]
+    problem(response, 422, "invalid_request")
+    errors = response.json()["errors"]
+    assert all(set(error) == {"location", "message", "type"} for error in errors)
+    return errors
 
 
 async def new_author(client: httpx.AsyncClient, name: str = "N. K. Jemisin") -> int:
@@ -166,7 +179,7 @@ async def test_a_non_integer_id_is_422(client: httpx.AsyncClient, path: str) -> 
     (error,) = invalid(await client.get(path))
 
     assert error["type"] == "int_parsing"
-    assert error["loc"][0] == "path"
+    assert error["location"].startswith("path.")
 
 
 @pytest.mark.parametrize(
@@ -184,7 +197,7 @@ async def test_invalid_author_is_422(
     (error,) = invalid(await client.post("/authors", json=body))
 
     assert error["type"] == error_type
-    assert error["loc"][0] == "body"
+    assert error["location"].split(".")[0] == "body"
 
 
 # --- Books ------------------------------------------------------------------------------------
@@ -266,7 +279,7 @@ async def test_invalid_book_is_422(
 
     (error,) = invalid(await client.post("/books", json=body))
 
-    assert (error["type"], error["loc"]) == (error_type, ["body", field])
+    assert (error["type"], error["location"]) == (error_type, f"body.{field}")
 
 
 async def test_the_isbn_error_says_what_is_wrong(client: httpx.AsyncClient) -> None:
@@ -274,7 +287,7 @@ async def test_the_isbn_error_says_what_is_wrong(client: httpx.AsyncClient) -> N
 
     (error,) = invalid(await client.post("/books", json=body))
 
-    assert "check digit" in error["msg"]
+    assert "check digit" in error["message"]
 
 
 @pytest.mark.parametrize(
@@ -354,28 +367,28 @@ async def test_list_books_paginates(
 @pytest.mark.parametrize(
     ("query", "error_type", "where"),
     [
-        ("?year_from=2000&year_to=1990", "value_error", ["query"]),
-        ("?limit=0", "greater_than_equal", ["query", "limit"]),
-        ("?limit=101", "less_than_equal", ["query", "limit"]),
-        ("?offset=-1", "greater_than_equal", ["query", "offset"]),
-        ("?limit=ten", "int_parsing", ["query", "limit"]),
-        ("?year_from=soon", "int_parsing", ["query", "year_from"]),
-        ("?title_contains=", "string_too_short", ["query", "title_contains"]),
-        ("?sort=title", "extra_forbidden", ["query", "sort"]),
+        ("?year_from=2000&year_to=1990", "value_error", "query"),
+        ("?limit=0", "greater_than_equal", "query.limit"),
+        ("?limit=101", "less_than_equal", "query.limit"),
+        ("?offset=-1", "greater_than_equal", "query.offset"),
+        ("?limit=ten", "int_parsing", "query.limit"),
+        ("?year_from=soon", "int_parsing", "query.year_from"),
+        ("?title_contains=", "string_too_short", "query.title_contains"),
+        ("?sort=title", "extra_forbidden", "query.sort"),
     ],
 )
 async def test_invalid_list_query_is_422(
-    client: httpx.AsyncClient, query: str, error_type: str, where: list[str]
+    client: httpx.AsyncClient, query: str, error_type: str, where: str
 ) -> None:
     errors = invalid(await client.get("/books" + query))
 
-    assert (error_type, where) in [(error["type"], error["loc"]) for error in errors]
+    assert (error_type, where) in [(error["type"], error["location"]) for error in errors]
 
 
 async def test_year_from_after_year_to_says_why(client: httpx.AsyncClient) -> None:
     errors = invalid(await client.get("/books?year_from=2000&year_to=1990"))
 
-    assert "year_from must not be after year_to" in errors[0]["msg"]
+    assert "year_from must not be after year_to" in errors[0]["message"]
 
 
 # --- Members ----------------------------------------------------------------------------------
@@ -424,7 +437,7 @@ async def test_invalid_member_is_422(
 ) -> None:
     (error,) = invalid(await client.post("/members", json=body))
 
-    assert (error["type"], error["loc"]) == (error_type, ["body", field])
+    assert (error["type"], error["location"]) == (error_type, f"body.{field}")
 
 
 async def test_patch_unknown_member_is_404(client: httpx.AsyncClient) -> None:
@@ -589,21 +602,35 @@ async def test_the_engine_lives_exactly_as_long_as_the_app(
     assert disposed == [engine]
 
 
-async def test_requests_outside_the_lifespan_fail(app: FastAPI) -> None:
+async def test_requests_outside_the_lifespan_fail(
+    app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
     async with client_for(app) as client:
-        with pytest.raises(AttributeError, match="session_factory"):
-            await client.get("/authors/1")
+        response = await client.get("/authors/1")
+
+    problem(response, 500, "internal_error")
+    assert "session_factory" in caplog.text
+    assert "session_factory" not in response.text
 
 
 async def test_without_create_tables_the_schema_is_left_to_migrations(
-    file_settings: Settings,
+    file_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     app = create_app(file_settings, create_tables=False)
 
     async with app.router.lifespan_context(app), client_for(app) as client:
-        # SQLite: "no such table: authors"; PostgreSQL: 'relation "authors" does not exist'
-        with pytest.raises(DBAPIError, match=r'no such table: authors|relation "authors" does not'):
-            await client.get("/authors/1")
+        response = await client.get("/authors/1")
+
+    # Each driver classifies a missing table its own way: SQLite's OperationalError reads as a
+    # database that cannot answer now (503), PostgreSQL's ProgrammingError as a server bug (500).
+    # Either way the client gets a problem without internals, and the log gets the reason.
+    if "postgresql" in file_settings.database_url:
+        problem(response, 500, "internal_error")
+        assert 'relation "authors" does not exist' in caplog.text
+    else:
+        problem(response, 503, "database_unavailable")
+        assert "no such table: authors" in caplog.text
+    assert "authors" not in response.text.replace("/authors/1", "")
 
 
 async def test_each_app_has_its_own_database(tmp_path: Path, clock: FixedClock) -> None:

@@ -38,13 +38,14 @@ setup: $(STAMP) ## create .venv and install the course with the maintainer's too
 
 learner: $(LEARNER_VENV)/.installed ## create .venv-learner: only what the notebooks need
 
-# Without PORT, JupyterLab takes 8888 or, when that is taken, the next free port.
+# Without PORT, JupyterLab takes 8888 or, when that is taken, the next free port;
+# LAB_ARGS passes more options to jupyter lab.
 start: learner ## open the course in JupyterLab (PORT=9000 to choose, NO_BROWSER=1 to only print the URL)
 	PATH="$(abspath $(LEARNER_BIN)):$$PATH" $(LEARNER_BIN)/jupyter lab \
 		--ServerApp.root_dir="$(CURDIR)" \
 		--LabApp.default_url=/lab/tree/notebooks/00-orientation/00-orientation.ipynb \
 		--ServerApp.ip=127.0.0.1 $(ALLOW_ROOT) $(if $(NO_BROWSER),--no-browser,) \
-		$(if $(PORT),--ServerApp.port=$(PORT) --ServerApp.port_retries=0,)
+		$(if $(PORT),--ServerApp.port=$(PORT) --ServerApp.port_retries=0,) $(LAB_ARGS)
 
 test: $(STAMP) ## run the whole test suite (helpers, notebooks, release, grading)
 	$(BIN)/pytest -n auto

@@ -22,7 +22,7 @@ from pathlib import Path
 from jupyter_core.paths import jupyter_config_path
 from jupyter_server.extension.config import ExtensionConfigManager
 from jupyter_server.extension.serverextension import toggle_server_extension_python
-from jupyterlab.commands import disable_extension, enable_extension, get_app_dir
+from jupyterlab.commands import AppOptions, disable_extension, enable_extension, get_app_dir
 from jupyterlab_server.config import get_static_page_config
 
 # JupyterLab's announcements: no "would you like news?" toast, no update check.
@@ -93,9 +93,11 @@ def apply(mode: Mode) -> LabState:
     path = overrides_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(QUIET_SETTINGS, indent=2) + "\n", encoding="utf-8")
+    options = AppOptions()  # one for all: each new one asks yarn for its registry
     for tool in NBGRADER_TOOLS:
         on = wanted(mode, tool.plugin)
-        (enable_extension if on else disable_extension)(tool.plugin, level="sys_prefix")
+        toggle = enable_extension if on else disable_extension
+        toggle(tool.plugin, app_options=options, level="sys_prefix")
         if tool.server_extension:
             toggle_server_extension_python(_server_name(tool), enabled=on, sys_prefix=True)
     return state()

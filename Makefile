@@ -64,7 +64,8 @@ release: $(STAMP) ## regenerate notebooks/ (student versions) from solutions/
 outputs: $(STAMP) ## re-execute the solution notebooks in place (NB="01-schemas" for one)
 	$(BIN)/course outputs $(NB)
 
-bench: $(STAMP) ## time each notebook's execution and autograding, and the test suite
+bench: $(STAMP) ## both environments (install time, size), time to the first cell; each notebook; the suite
+	$(BIN)/python benchmarks/install.py
 	$(BIN)/python benchmarks/bench.py
 
 grade: $(STAMP) ## grade a class: make grade A=01-schemas [COURSE=path] (docs/instructors.md)

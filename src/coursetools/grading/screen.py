@@ -253,9 +253,9 @@ def _bound_at_top(tree: ast.Module) -> Iterable[str]:
             for sub in ast.walk(target):
                 if isinstance(sub, ast.Name):
                     yield sub.id
-    for node in ast.walk(tree):
-        if isinstance(node, ast.NamedExpr):
-            yield node.target.id
+    for found in ast.walk(tree):
+        if isinstance(found, ast.NamedExpr):
+            yield found.target.id
 
 
 class _Screen(ast.NodeVisitor):
@@ -270,9 +270,9 @@ class _Screen(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         name = _dotted(node.func)
-        if _MAGIC_CALL.match(name):
-            if node.func.attr in ("run_line_magic", "run_cell_magic"):  # type: ignore[attr-defined]
-                magic = (
+        if _MAGIC_CALL.match(name) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in ("run_line_magic", "run_cell_magic"):
+                magic: object = (
                     node.args[0].value
                     if node.args and isinstance(node.args[0], ast.Constant)
                     else "?"

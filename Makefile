@@ -50,9 +50,10 @@ start: learner ## open the course in JupyterLab (PORT=9000 to choose, NO_BROWSER
 test: $(STAMP) ## run the whole test suite (helpers, notebooks, release, grading)
 	$(BIN)/pytest -n auto
 
-lint: $(STAMP) ## ruff lint and format check, notebooks included
+lint: $(STAMP) ## ruff lint and format check (notebooks included), mypy --strict
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy
 
 format: $(STAMP) ## apply ruff's fixes and formatting (then run make release)
 	$(BIN)/ruff check --fix $(LINTED)

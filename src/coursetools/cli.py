@@ -79,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     lab_mode.add_argument("mode", choices=["learner", "instructor"])
     lab_mode.set_defaults(run=_lab_mode)
     args = parser.parse_args(argv)
-    return args.run(args)
+    code: int = args.run(args)
+    return code
 
 
 if __name__ == "__main__":

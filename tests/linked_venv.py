@@ -19,7 +19,6 @@ import sysconfig
 from importlib import metadata
 from pathlib import Path
 
-from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -38,8 +37,7 @@ def runtime_closure(project: str) -> set[str]:
             requirement = Requirement(line)
             marker = requirement.marker
             if marker is None or any(
-                marker.evaluate({**default_environment(), "extra": extra})
-                for extra in wanted[key] or {""}
+                marker.evaluate({"extra": extra}) for extra in wanted[key] or {""}
             ):
                 todo.append((requirement.name, set(requirement.extras)))
     return set(wanted)

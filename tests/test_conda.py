@@ -49,7 +49,7 @@ def test_environment_yml_pip_section_installs_the_course(tmp_path: Path) -> None
     installs = json.loads(report.read_text(encoding="utf-8"))["install"]
     resolved = {canonicalize_name(i["metadata"]["name"]): i for i in installs}
 
-    course = resolved.get("lending-library-course")
+    course = resolved.get(canonicalize_name("lending-library-course"))
     assert course, "environment.yml does not install the course package"
     assert course["is_direct"] and course["download_info"]["dir_info"].get("editable")
     assert Path(course["download_info"]["url"].removeprefix("file://")) == ROOT

@@ -48,6 +48,13 @@ class Tool:
     server_extension: str | None
     for_learners: bool
 
+    def wanted_in(self, mode: Mode) -> bool:
+        return self.for_learners or mode is Mode.INSTRUCTOR
+
+    @property
+    def server_name(self) -> str:
+        return f"nbgrader.server_extensions.{self.server_extension}"
+
 
 NBGRADER_TOOLS = (
     Tool("@jupyter/nbgrader:validate-assignment", "validate_assignment", for_learners=True),
@@ -56,10 +63,6 @@ NBGRADER_TOOLS = (
     Tool("@jupyter/nbgrader:create-assignment", None, for_learners=False),
     Tool("@jupyter/nbgrader:course-list", "course_list", for_learners=False),
 )
-
-
-def _server_name(tool: Tool) -> str:
-    return f"nbgrader.server_extensions.{tool.server_extension}"
 
 
 @dataclass(frozen=True)
@@ -72,16 +75,11 @@ class LabState:
     def mismatches(self, mode: Mode) -> list[str]:
         """Tools whose state differs from what ``mode`` wants (a user setting may override)."""
         wrong = [
-            f"{plugin} is {'on' if on else 'off'}"
-            for plugin, on in self.enabled.items()
-            if on != wanted(mode, plugin)
+            f"{tool.plugin} is {'on' if self.enabled[tool.plugin] else 'off'}"
+            for tool in NBGRADER_TOOLS
+            if self.enabled[tool.plugin] != tool.wanted_in(mode)
         ]
         return wrong + ([] if self.overrides else ["the quiet settings are not installed"])
-
-
-def wanted(mode: Mode, plugin: str) -> bool:
-    tool = next(tool for tool in NBGRADER_TOOLS if tool.plugin == plugin)
-    return tool.for_learners or mode is Mode.INSTRUCTOR
 
 
 def overrides_path() -> Path:
@@ -95,11 +93,11 @@ def apply(mode: Mode) -> LabState:
     path.write_text(json.dumps(QUIET_SETTINGS, indent=2) + "\n", encoding="utf-8")
     options = AppOptions()  # one for all: each new one asks yarn for its registry
     for tool in NBGRADER_TOOLS:
-        on = wanted(mode, tool.plugin)
+        on = tool.wanted_in(mode)
         toggle = enable_extension if on else disable_extension
         toggle(tool.plugin, app_options=options, level="sys_prefix")
         if tool.server_extension:
-            toggle_server_extension_python(_server_name(tool), enabled=on, sys_prefix=True)
+            toggle_server_extension_python(tool.server_name, enabled=on, sys_prefix=True)
     return state()
 
 
@@ -110,7 +108,7 @@ def state() -> LabState:
     extensions = servers.get_jpserver_extensions()
     enabled = {
         tool.plugin: not disabled.get(tool.plugin, False)
-        and (tool.server_extension is None or bool(extensions.get(_server_name(tool))))
+        and (tool.server_extension is None or bool(extensions.get(tool.server_name)))
         for tool in NBGRADER_TOOLS
     }
     path = overrides_path()

@@ -92,6 +92,39 @@ class Course:
         return self.root / "autograded" / student / demo.ASSIGNMENT / f"{demo.ASSIGNMENT}.ipynb"
 
 
+def gradebook_rows(root: Path, assignment: str) -> dict[str, Any]:
+    """Every row the gradebook holds for ``assignment``, by student, in comparable form."""
+    from nbgrader.api import Gradebook
+
+    from coursetools.grading.record import quiet_gradebook
+
+    coursedir, _ = courses.load(root)
+    found: dict[str, Any] = {}
+    with quiet_gradebook(), Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+        for submission in gb.find_assignment(assignment).submissions:
+            notebooks = {}
+            for nb in submission.notebooks:
+                notebooks[nb.name] = {
+                    "grades": {
+                        g.name: (
+                            g.auto_score,
+                            g.manual_score,
+                            g.extra_credit,
+                            g.needs_manual_grade,
+                            g.max_score,
+                        )
+                        for g in nb.grades
+                    },
+                    "comments": {c.name: c.auto_comment for c in nb.comments},
+                    "late_penalty": nb.late_submission_penalty,
+                }
+            found[submission.student_id] = {
+                "timestamp": submission.timestamp,
+                "notebooks": notebooks,
+            }
+    return found
+
+
 def make_course(root: Path) -> Course:
     """A course folder with the demo assignment generated (gradebook included)."""
     from nbgrader.apps import NbGraderAPI

@@ -39,11 +39,14 @@ def stop(point: str) -> None:
         _passages[point] += 1
         if _passages[point] != int(nth or 1):
             return
+        mine = f"{path}.{os.getpid()}"
+        with open(mine, "w") as out:
+            out.write(str(os.getpid()))
         try:
-            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            os.link(mine, path)  # appears whole, and only once
         except FileExistsError:
             return
-        os.write(handle, str(os.getpid()).encode())
-        os.close(handle)
+        finally:
+            os.unlink(mine)
     while True:
         time.sleep(3600)

@@ -92,13 +92,13 @@ class Course:
         return self.root / "autograded" / student / demo.ASSIGNMENT / f"{demo.ASSIGNMENT}.ipynb"
 
 
-def gradebook_rows(root: Path, assignment: str) -> dict[str, Any]:
+def gradebook_rows(root: Path, assignment: str, db_url: str | None = None) -> dict[str, Any]:
     """Every row the gradebook holds for ``assignment``, by student, in comparable form."""
     from nbgrader.api import Gradebook
 
     from coursetools.grading.record import quiet_gradebook
 
-    coursedir, _ = courses.load(root)
+    coursedir, _ = courses.load(root, db_url)
     found: dict[str, Any] = {}
     with quiet_gradebook(), Gradebook(coursedir.db_url, coursedir.course_id) as gb:
         for submission in gb.find_assignment(assignment).submissions:
@@ -127,24 +127,29 @@ def gradebook_rows(root: Path, assignment: str) -> dict[str, Any]:
 
 def make_course(root: Path) -> Course:
     """A course folder with the demo assignment generated (gradebook included)."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(NBGRADER_CONFIG, root / "nbgrader_config.py")
+    demo.write_source(root)
+    generate(root)
+    release = nbmeta.read(root / "notebooks" / demo.ASSIGNMENT / f"{demo.ASSIGNMENT}.ipynb")
+    source = nbmeta.read(root / "solutions" / demo.ASSIGNMENT / f"{demo.ASSIGNMENT}.ipynb")
+    return Course(root, release, source)
+
+
+def generate(root: Path, db_url: str | None = None) -> None:
+    """``nbgrader generate_assignment`` of the demo, into the course's gradebook or ``db_url``."""
     from nbgrader.apps import NbGraderAPI
 
     from coursetools.grading.record import quiet_gradebook
 
     tools_on_path()  # nbgrader runs `alembic` by name when it creates a gradebook
-    root.mkdir(parents=True, exist_ok=True)
-    shutil.copy(NBGRADER_CONFIG, root / "nbgrader_config.py")
-    demo.write_source(root)
-    coursedir, config = courses.load(root)
+    coursedir, config = courses.load(root, db_url)
     config.Exchange.root = str(root / "exchange")
     with quiet_gradebook():
         result = NbGraderAPI(coursedir=coursedir, config=config).generate_assignment(
             demo.ASSIGNMENT, force=True, create=True
         )
     assert result["success"], result.get("log", "") + result.get("error", "")
-    release = nbmeta.read(root / "notebooks" / demo.ASSIGNMENT / f"{demo.ASSIGNMENT}.ipynb")
-    source = nbmeta.read(root / "solutions" / demo.ASSIGNMENT / f"{demo.ASSIGNMENT}.ipynb")
-    return Course(root, release, source)
 
 
 # -- the hostile corpus --------------------------------------------------------

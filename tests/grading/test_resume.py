@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from coursetools.grading.record import Recorder
 from coursetools.grading.stops import FILE, POINT
 
 from . import demo
-from .support import gradebook_rows, make_course
+from .support import generate, gradebook_rows, make_course
 
 STUDENTS = ("ada", "bob", "cy")
 STAMP = "2026-03-01 10:00:00.000000 UTC"
@@ -59,14 +60,14 @@ class Outcome:
     files: dict[str, bytes]
 
     @classmethod
-    def of(cls, root: Path) -> Outcome:
+    def of(cls, root: Path, db_url: str | None = None) -> Outcome:
         folder = root / "autograded"
         files = {
             str(path.relative_to(folder)): path.read_bytes()
             for path in sorted(folder.rglob("*"))
             if path.is_file()
         }
-        return cls(gradebook_rows(root, demo.ASSIGNMENT), files)
+        return cls(gradebook_rows(root, demo.ASSIGNMENT, db_url), files)
 
 
 def _command(root: Path, *options: str) -> list[str]:
@@ -258,6 +259,38 @@ def test_a_dask_worker_killed_mid_class_changes_no_grade(
     assert Outcome.of(root) == uninterrupted
 
 
+@pytest.fixture
+def postgres_gradebook(postgres_base_url: str) -> str:
+    """A new database on the test server, as the sync (psycopg) URL nbgrader's gradebook needs."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    server = make_url(postgres_base_url)
+    name = f"gradebook_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(
+        host=server.host,
+        port=server.port,
+        user=server.username,
+        dbname=server.database,
+        autocommit=True,
+    ) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    url = server.set(drivername="postgresql+psycopg", database=name)
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.mark.timeout(240)
+def test_a_gradebook_on_postgresql_resumes_too(
+    template: Path, uninterrupted: Outcome, tmp_path: Path, postgres_gradebook: str
+) -> None:
+    """Killed with a transaction of nbgrader's open or just committed, on a real server."""
+    root = _copy(template, tmp_path)
+    generate(root, postgres_gradebook)  # the assignment, in that gradebook
+    interrupt(root, "saved#2", signal.SIGKILL, "--db", postgres_gradebook)
+    _run(root, "--db", postgres_gradebook)
+    assert Outcome.of(root, postgres_gradebook) == uninterrupted
+
+
 # -- who counts as graded, decided without running anything ----------------------------------
 
 
@@ -287,7 +320,7 @@ def test_only_the_gradebook_and_the_ledger_together_mean_graded(graded: Path) ->
     assert set(_why(graded).values()) == {Why.UNLEDGERED}
     ledger.write_bytes(kept)
     (graded / "gradebook.db").unlink()  # a gradebook that never saw these grades
-    make_course(graded)
+    generate(graded)
     assert _why(graded) == {"ada": Why.GRADEBOOK, "bob": Why.RESUBMITTED, "cy": Why.GRADEBOOK}
 
 

@@ -3,6 +3,8 @@
 Phases 1 (rebuild) and 3 (record) run in this process, serially; phase 2
 (execute) runs on an executor. A student is recorded as soon as all their
 notebooks have run, so the gradebook fills while the class is still running.
+Who needs grading is decided first, from the ledger and the gradebook: a run
+killed at any point is finished by running it again.
 """
 
 from __future__ import annotations
@@ -235,7 +237,7 @@ class _ClassRun:
 
 def grade_class(options: Options, pool: Executor) -> ClassReport:
     """Grade every submission of ``options.assignment``; see the module docstring."""
-    with exclusive(options.course, options.assignment):
+    with exclusive(options.course.resolve(), options.assignment):
         return _grade_class(options, pool)
 
 

@@ -7,7 +7,9 @@ only: a symlink in a submission is skipped, never followed), give missing
 notebooks 0, and for each notebook run nbgrader's own ``LimitOutput``,
 ``SaveAutoGrades``, ``AssignLatePenalties`` and ``CheckCellMetadata`` before
 writing it. The same rows, scores and files as nbgrader's, so formgrader,
-``generate_feedback`` and ``export`` work unchanged.
+``generate_feedback`` and ``export`` work unchanged. Around all that, the
+ledger (:mod:`coursetools.grading.ledger`) marks the student's recording as
+begun, then finished: only a finished one counts as graded.
 """
 
 from __future__ import annotations
@@ -100,10 +102,10 @@ class Recorder:
             return {s: self._status(gb, s, assignment, notebooks) for s in students}
 
     def _status(self, gb: Gradebook, student: str, assignment: str, notebooks: list[str]) -> Why:
-        entry = self.ledger(assignment).get(student)
-        saved = _saved(gb, student, assignment, notebooks)
         if self.force:
             return Why.FORCED
+        entry = self.ledger(assignment).get(student)
+        saved = _saved(gb, student, assignment, notebooks)
         if entry is None:
             return Why.NEW if saved is None else Why.UNLEDGERED
         if entry.state is not State.GRADED:

@@ -121,6 +121,14 @@ def test_only_the_gradebook_and_the_ledger_together_mean_graded(graded: Path) ->
     assert _why(graded) == {"ada": Why.GRADEBOOK, "bob": Why.RESUBMITTED, "cy": Why.GRADEBOOK}
 
 
+@pytest.mark.timeout(120)
+def test_a_recording_that_failed_is_graded_again(graded: Path) -> None:
+    coursedir, config = courses.load(graded)
+    Recorder(coursedir, config, force=False).abandon("bob", demo.ASSIGNMENT)
+    assert _why(graded) == {"ada": Why.GRADED, "bob": Why.FAILED, "cy": Why.GRADED}
+    assert not (graded / "autograded" / "bob" / demo.ASSIGNMENT).exists()
+
+
 @pytest.mark.timeout(60)
 def test_two_runs_never_grade_one_assignment_at_once(tmp_path: Path) -> None:
     with (

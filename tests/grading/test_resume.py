@@ -137,5 +137,7 @@ def test_two_runs_never_grade_one_assignment_at_once(tmp_path: Path) -> None:
         exclusive(tmp_path, demo.ASSIGNMENT),
     ):
         pass
+    left = tmp_path / FOLDER / f".{demo.ASSIGNMENT}.abc.tmp"  # a run killed while saving
+    left.write_text("{")
     with exclusive(tmp_path, demo.ASSIGNMENT):  # released when the run ends
-        pass
+        assert not left.exists()

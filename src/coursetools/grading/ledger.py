@@ -40,7 +40,10 @@ class Why(enum.Enum):
     """Why a student is graded in this run, or skipped."""
 
     NEW = "not graded yet"
-    UNLEDGERED = "in the gradebook, but no finished grading is on record (nbgrader autograde?)"
+    UNLEDGERED = (
+        "in the gradebook, but no finished grading by this grader is on record "
+        "(graded by nbgrader autograde, or interrupted)"
+    )
     INTERRUPTED = "an earlier run was interrupted while recording this student"
     FAILED = "recording failed in an earlier run"
     RESUBMITTED = "submitted again since graded"
@@ -102,7 +105,9 @@ class Ledger:
             "assignment": self.assignment,
             "students": {s: e.to_json() for s, e in sorted(self.entries.items())},
         }
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".", suffix=".tmp")
+        handle, temporary = tempfile.mkstemp(
+            dir=self.path.parent, prefix=f".{self.assignment}.", suffix=".tmp"
+        )
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 json.dump(data, out, indent=1)
@@ -134,4 +139,6 @@ def exclusive(root: Path, assignment: str) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
             raise Busy(f"another run is grading {assignment} in {root}") from exc
+        for left in folder.glob(f".{assignment}.*.tmp"):  # a run killed while saving
+            left.unlink()
         yield

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from coursetools.grading import course as courses
-from coursetools.grading.ledger import FOLDER, Busy, Why, exclusive
+from coursetools.grading.ledger import FOLDER, Busy, Ledger, Why, exclusive
 from coursetools.grading.record import Recorder
 
 from . import demo
@@ -127,6 +127,15 @@ def test_a_recording_that_failed_is_graded_again(graded: Path) -> None:
     Recorder(coursedir, config, force=False).abandon("bob", demo.ASSIGNMENT)
     assert _why(graded) == {"ada": Why.GRADED, "bob": Why.FAILED, "cy": Why.GRADED}
     assert not (graded / "autograded" / "bob" / demo.ASSIGNMENT).exists()
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("text", ["{", '{"students": {"ada": {"state": "done"}}}', "[]"])
+def test_a_damaged_ledger_is_a_clear_error(tmp_path: Path, text: str) -> None:
+    (tmp_path / FOLDER).mkdir()
+    (tmp_path / FOLDER / f"{demo.ASSIGNMENT}.json").write_text(text)
+    with pytest.raises(courses.CourseError, match="delete it to grade every student again"):
+        Ledger(tmp_path, demo.ASSIGNMENT)
 
 
 @pytest.mark.timeout(60)

@@ -84,12 +84,19 @@ class Ledger:
         self.path = Path(root, FOLDER, f"{assignment}.json")
         self.assignment = assignment
         self.entries: dict[str, Entry] = {}
-        if self.path.is_file():
+        if not self.path.is_file():
+            return
+        try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             self.entries = {
                 student: Entry(State(raw["state"]), raw.get("timestamp"), raw.get("scores", {}))
                 for student, raw in data["students"].items()
             }
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise CourseError(
+                f"{self.path} is not a ledger this grader wrote ({type(exc).__name__}: {exc}); "
+                "delete it to grade every student again"
+            ) from exc
 
     def get(self, student: str) -> Entry | None:
         return self.entries.get(student)

@@ -5,7 +5,8 @@ points of :mod:`coursetools.grading.stops`; :func:`interrupt` then kills the
 whole group (SIGKILL as an out-of-memory kill or a lost session does, SIGINT
 as Ctrl-C does) and checks that nothing it started is still running. The
 tests run the same command again and compare the :class:`Outcome` with an
-uninterrupted run's, byte for byte where they are files."""
+uninterrupted run's, byte for byte where they are files.
+"""
 
 from __future__ import annotations
 
@@ -50,13 +51,13 @@ class Outcome:
     """What a class run leaves that an instructor reads: gradebook rows and files."""
 
     gradebook: dict[str, Any]
-    files: dict[str, bytes]
+    files: dict[str, tuple[bytes, int]]  # autograded/ path -> contents, permissions
 
     @classmethod
     def of(cls, root: Path, db_url: str | None = None) -> Outcome:
         folder = root / "autograded"
         files = {
-            str(path.relative_to(folder)): path.read_bytes()
+            str(path.relative_to(folder)): (path.read_bytes(), path.stat().st_mode & 0o777)
             for path in sorted(folder.rglob("*"))
             if path.is_file()
         }

@@ -282,14 +282,14 @@ class _Recorder:
 
 
 def _short(report: pytest.TestReport | pytest.CollectReport) -> str:
-    """The error pytest reports, and the line that raised it (marked ``>`` by pytest)."""
+    """The error pytest reports, and the test's line that raised it (marked ``>``)."""
     crash = getattr(report.longrepr, "reprcrash", None)
     text = crash.message if crash is not None else str(report.longrepr)
     first = text.strip().splitlines()[0] if text.strip() else "failed"
     first = first.removeprefix(f"{__name__}.")
     marked = [line[1:].strip() for line in report.longreprtext.splitlines() if line.startswith(">")]
-    if marked and marked[-1] not in first and not first.startswith(ForbiddenInTest.__name__):
-        first = f"{first} (at: {marked[-1]})"
+    if marked and marked[0] not in (first, "???") and not first.startswith("ForbiddenInTest"):
+        first = f"{first} (at: {marked[0]})"
     return first if len(first) <= 300 else first[:297] + "..."
 
 

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from enum import StrEnum
-from inspect import iscoroutinefunction
+from inspect import iscoroutinefunction, isfunction
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -201,8 +201,7 @@ def _test_module(
     round's fixture."""
     module = ModuleType(MODULE_NAME, "Tests collected from a notebook.")
     for test in tests:
-        home = sys.modules.get(getattr(test, "__module__", ""), None)
-        for name, value in vars(home).items() if home is not None else ():
+        for name, value in _home(test).items():
             if isinstance(value, FixtureFunctionDefinition):
                 module.__dict__.setdefault(name, value)
     for test in tests:
@@ -216,6 +215,12 @@ def _test_module(
     module.__dict__["_notebook_round"] = _notebook_round
     module.__dict__["pytestmark"] = [pytest.mark.anyio]
     return module
+
+
+def _home(test: Any) -> dict[str, Any]:
+    """The globals a test was defined in (a notebook's namespace, or a module's)."""
+    functions = [test] if isfunction(test) else [v for v in vars(test).values() if isfunction(v)]
+    return functions[0].__globals__ if functions else {}
 
 
 class _NotebookModule(pytest.Module):

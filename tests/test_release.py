@@ -112,7 +112,7 @@ def test_notebook_follows_the_anatomy(name: str) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_solution_outputs_are_clean(name: str) -> None:
-    """No errors, no stderr, no final value in a test cell but its full points: each would cost points."""
+    """No errors, no stderr, no final value but full points in a test cell: each costs points."""
     nb = nbmeta.read(notebook_path(SOLUTIONS, name))
     assert "widgets" not in nb.metadata, "widget state has random ids: run `make outputs`"
     code = [cell for cell in nb.cells if cell.cell_type == "code"]

@@ -36,6 +36,7 @@ import pytest
 from helpers.checks import Described, fail
 from helpers.testrun import Outcome, SessionResult, run_rounds
 
+
 @dataclass(frozen=True)
 class Patch:
     """Set ``name`` of ``target`` (an attribute; a key when ``target`` is a dict)."""
@@ -175,8 +176,7 @@ def check_tests(
         fail(
             f"your tests of {what} run",
             got=Described(reference.problem),
-            hint="Define the tests as methods test_... of the class, taking fixtures as "
-            "arguments.",
+            hint="Define the tests as methods test_... of the class, taking fixtures as arguments.",
         )
     if not reference.all_passed:
         fail(
@@ -190,8 +190,8 @@ def check_tests(
             fail(
                 f"your tests of {what} catch this bug: {bug.bug}",
                 got=Described("every test passed with the bug in place"),
-                hint=bug.hint or "Add a test that does what the bug breaks, and assert on "
-                "the result.",
+                hint=bug.hint
+                or "Add a test that does what the bug breaks, and assert on the result.",
             )
 
 

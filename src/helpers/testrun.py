@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib.util
 import socket
 import sys
 import tempfile
@@ -41,10 +42,13 @@ from _pytest.fixtures import FixtureFunctionDefinition
 MODULE_NAME = "test_notebook"
 TEST_TIMEOUT = 10.0
 SESSION_TIMEOUT = 120.0
+ANYIO_PLUGIN = "anyio._notebook_pytest_plugin"
+"""A private copy of anyio's plugin: the plugin keeps its event loop runner in module
+globals, and a session run from inside another one (a course test) must not share it."""
 OPTIONS = (
     "--disable-plugin-autoload",
     "-p",
-    "anyio.pytest_plugin",
+    ANYIO_PLUGIN,
     "-p",
     "no:cacheprovider",
     "-p",
@@ -94,8 +98,10 @@ class SessionResult:
 
     @property
     def all_passed(self) -> bool:
-        return self.problem is None and bool(self.tests) and all(
-            t.outcome is Outcome.PASSED for t in self.tests
+        return (
+            self.problem is None
+            and bool(self.tests)
+            and all(t.outcome is Outcome.PASSED for t in self.tests)
         )
 
     @property
@@ -131,7 +137,10 @@ def run_tests(
     anyio's: a fixture of theirs replaces the plugin's of the same name.
     """
     (result,) = run_rounds(
-        tests, [nullcontext], plugins=plugins, test_timeout=test_timeout,
+        tests,
+        [nullcontext],
+        plugins=plugins,
+        test_timeout=test_timeout,
         session_timeout=session_timeout,
     )
     return result
@@ -153,6 +162,11 @@ def run_rounds(
     if not tests:
         problem = "no tests were given: pass your test class or functions"
         return [SessionResult(problem=problem) for _ in rounds]
+    unnamed = [test for test in tests if not isinstance(getattr(test, "__name__", None), str)]
+    if unnamed:
+        problem = f"give test functions or Test... classes, not {type(unnamed[0]).__name__}"
+        return [SessionResult(problem=problem) for _ in rounds]
+    _load_anyio_plugin()
     recorder = _Recorder(
         {f"{MODULE_NAME}_{k}": _test_module(tests, enter) for k, enter in enumerate(rounds)},
         test_timeout,
@@ -194,6 +208,20 @@ def run_rounds(
     return results
 
 
+def _load_anyio_plugin() -> None:
+    if ANYIO_PLUGIN in sys.modules:
+        return
+    spec = importlib.util.find_spec("anyio.pytest_plugin")
+    if spec is None or spec.origin is None:  # pragma: no cover - anyio always ships it
+        raise RuntimeError("anyio's pytest plugin is missing")
+    copy = importlib.util.spec_from_file_location(ANYIO_PLUGIN, spec.origin)
+    if copy is None or copy.loader is None:  # pragma: no cover
+        raise RuntimeError("anyio's pytest plugin cannot be loaded")
+    module = importlib.util.module_from_spec(copy)
+    sys.modules[ANYIO_PLUGIN] = module
+    copy.loader.exec_module(module)
+
+
 def _test_module(
     tests: Sequence[Any], enter: Callable[[], AbstractContextManager[object]]
 ) -> ModuleType:
@@ -219,7 +247,8 @@ def _test_module(
 
 def _home(test: Any) -> dict[str, Any]:
     """The globals a test was defined in (a notebook's namespace, or a module's)."""
-    functions = [test] if isfunction(test) else [v for v in vars(test).values() if isfunction(v)]
+    members = getattr(test, "__dict__", {}).values()
+    functions = [test] if isfunction(test) else [v for v in members if isfunction(v)]
     return functions[0].__globals__ if functions else {}
 
 

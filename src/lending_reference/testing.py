@@ -159,7 +159,10 @@ class Factories:
         n = next(self._numbers)
         return await self._saved(
             Member(
-                name=f"Member {n}", email=f"member{n}@example.org", active=active, max_loans=max_loans
+                name=f"Member {n}",
+                email=f"member{n}@example.org",
+                active=active,
+                max_loans=max_loans,
             )
         )
 
@@ -207,9 +210,7 @@ def catalogue(uow: SqlUnitOfWork) -> CatalogueService:
 
 
 @pytest.fixture
-def app(
-    session_factory: async_sessionmaker[AsyncSession], clock: FixedClock
-) -> Iterator[FastAPI]:
+def app(session_factory: async_sessionmaker[AsyncSession], clock: FixedClock) -> Iterator[FastAPI]:
     """The app on the test's data and clock; its overrides are cleared afterwards."""
     app = create_app(Settings(_env_file=None, database_url=DEFAULT_URL))  # type: ignore[call-arg]
     app.dependency_overrides[get_session_factory] = lambda: session_factory

@@ -8,7 +8,10 @@ class TestReturn:
     """Aimed at the two visible bugs only: copies, and a second return."""
 
     async def test_returning_twice(
-        self, lending: LendingService, catalogue: CatalogueService, make: Factories,
+        self,
+        lending: LendingService,
+        catalogue: CatalogueService,
+        make: Factories,
         clock: FixedClock,
     ) -> None:
         book = await make.book(copies=2)

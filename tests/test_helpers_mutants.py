@@ -84,3 +84,5 @@ def test_an_unsolved_suite_is_reported_as_not_solved() -> None:
         check_tests(suites.TestUnsolved, BUGS, what="the check digit")
     with pytest.raises(NotImplementedError):
         suite_named({}, "TestLoanLimit")
+    with pytest.raises(ExerciseFailure, match="TestLoanLimit is a class with tests"):
+        suite_named({"TestLoanLimit": type("TestLoanLimit", (), {})}, "TestLoanLimit")

@@ -151,10 +151,21 @@ def _rounds(
 
 
 def suite_named(namespace: Mapping[str, Any], name: str) -> Any:
-    """The test class ``name`` from a notebook's namespace; missing means not solved yet."""
+    """The test class ``name`` from a notebook's namespace.
+
+    Missing means not solved yet (the unsolved cell raises before defining it); a class
+    without test methods, or something else of that name, is a mistake to name.
+    """
     suite = namespace.get(name)
+    if suite is None:
+        raise NotImplementedError(f"{name} is not defined yet")
     if not isinstance(suite, type) or not any(n.startswith("test") for n in vars(suite)):
-        raise NotImplementedError(f"{name} has no tests yet")
+        fail(
+            f"{name} is a class with tests",
+            got=Described(f"{type(suite).__name__} without a method test_..."),
+            hint=f"Write each test as a method of `class {name}:` whose name starts with "
+            "test_, taking the fixtures it needs as arguments.",
+        )
     return suite
 
 

@@ -371,13 +371,17 @@ def _no_waiting_or_network() -> Iterator[None]:
             )
         real_connect(self, address)
 
+    own_connect = "connect" in vars(socket.socket)  # else inherited from _socket.socket
     time.sleep, asyncio.sleep, anyio.sleep = sleep, async_sleep, anyio_sleep  # type: ignore[assignment]
     socket.socket.connect = connect  # type: ignore[method-assign]
     try:
         yield
     finally:
         time.sleep, asyncio.sleep, anyio.sleep = real_sleep, real_async_sleep, real_anyio_sleep
-        socket.socket.connect = real_connect  # type: ignore[method-assign]
+        if own_connect:
+            socket.socket.connect = real_connect  # type: ignore[method-assign]
+        else:
+            del socket.socket.connect  # the class is exactly as it was
 
 
 def _local(address: Any) -> bool:

@@ -29,10 +29,12 @@ def executed(outputs: list[dict]) -> NotebookNode:
     return cell
 
 
-def class_grader_score(outputs: list[dict], *, status: str = "ok") -> float:
+def class_grader_score(
+    outputs: list[dict], *, status: str = "ok", violations: tuple[str, ...] = ()
+) -> float:
     nb = new_notebook(cells=[authoring.tests(SOURCE, "share-tests", 3), new_code_cell("1")])
     rebuilt = Rebuilt(nb, (CellPlan(0, GRADED, SOURCE, label="share-tests"),))
-    verified = {"status": status, "completed": status == "ok", "violations": []}
+    verified = {"status": status, "completed": status == "ok", "violations": list(violations)}
     result = ExecResult("k", {0: CellResult(0, outputs, 1, status, verified)})
     judged = scoring.judge(scoring.merge(rebuilt, result), rebuilt, result, stderr_fails=False)
     score, _ = utils.determine_grade(judged.scoring.cells[0])
@@ -62,3 +64,10 @@ def test_a_failed_cell_scores_nothing_for_both() -> None:
     error = {"output_type": "error", "ename": "ExerciseFailure", "evalue": "no", "traceback": []}
     nbgrader_score, _ = utils.determine_grade(executed([STDOUT, error]))
     assert class_grader_score([STDOUT, error], status="error") == nbgrader_score == 0
+
+
+def test_a_number_does_not_rescue_a_cell_the_grader_failed() -> None:
+    """The grader appends its error after the cell's outputs; nbgrader stops at the first
+    ``execute_result``, so the number must not reach it."""
+    outputs = [STDOUT, result("3.0")]
+    assert class_grader_score(outputs, violations=("changed while the test ran: x",)) == 0

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import re
 import importlib.util
 import socket
 import sys
@@ -40,6 +41,7 @@ import pytest
 from _pytest.fixtures import FixtureFunctionDefinition
 
 MODULE_NAME = "test_notebook"
+MISSING_FIXTURE = re.compile(r"fixture '[^']+' not found")
 TEST_TIMEOUT = 10.0
 SESSION_TIMEOUT = 120.0
 ANYIO_PLUGIN = "anyio._notebook_pytest_plugin"
@@ -317,6 +319,12 @@ class _Recorder:
 
 def _short(report: pytest.TestReport | pytest.CollectReport) -> str:
     """The error pytest reports, and the test's line that raised it (marked ``>``)."""
+    missing = MISSING_FIXTURE.search(report.longreprtext)
+    if missing:
+        return (
+            f"{missing[0]}: no fixture of that name is defined yet (run the cell that "
+            "defines it, or check the argument's name)"
+        )
     crash = getattr(report.longrepr, "reprcrash", None)
     text = crash.message if crash is not None else str(report.longrepr)
     first = text.strip().splitlines()[0] if text.strip() else "failed"

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import re
 import importlib.util
+import re
 import socket
 import sys
 import tempfile

@@ -7,8 +7,10 @@ against the reference and fails against each mutant ("kills" it). A test cell
 - runs the learner's tests against the reference (every test must pass) and against
   the visible mutants (each must be caught): :func:`check_tests`, whose failures name
   the bug in words, never its code;
-- then scores the share of all mutants the tests kill: :func:`mutation_score`, whose
-  result is the cell's last value, nbgrader's partial credit.
+- then, in the hidden tests, scores the share of the hidden mutants the tests kill:
+  :func:`mutation_score`, whose result is the cell's last value, nbgrader's partial
+  credit. A suite that misses a visible mutant (every exercise has one that breaks a
+  failure path) scores 0, so tests of the happy path alone earn nothing.
 
 Against the reference, every function a mutant replaces is replaced too, by a wrapper
 that only calls the original: a test that notices *that* something was replaced, rather

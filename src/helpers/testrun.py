@@ -80,13 +80,15 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class TestResult:
-    """One test's outcome; ``message`` is the line pytest shows for a failure."""
+    """One test's outcome; ``message`` is the line pytest shows for a failure, ``raised``
+    the class of the exception that failed it."""
 
     __test__ = False  # not a test class itself
 
     name: str
     outcome: Outcome
     message: str = ""
+    raised: type[BaseException] | None = None
 
 
 @dataclass
@@ -270,6 +272,7 @@ class _Recorder:
         self.modules = modules
         self.test_timeout = test_timeout
         self.outcomes: dict[str, dict[str, TestResult]] = {name: {} for name in modules}
+        self.raised: dict[str, type[BaseException]] = {}  # node id -> exception class
         self.problem: str | None = None
 
     def results(self, module: str) -> list[TestResult]:
@@ -297,9 +300,22 @@ class _Recorder:
                 outcome = Outcome.FAILED if report.when == "call" else Outcome.ERROR
             else:
                 outcome = Outcome.PASSED
-            outcomes[name] = TestResult(name, outcome, _short(report) if report.failed else "")
+            message = _short(report) if report.failed else ""
+            outcomes[name] = TestResult(
+                name, outcome, message, self.raised.pop(report.nodeid, None)
+            )
         elif report.when == "teardown" and report.failed:
-            outcomes[name] = TestResult(name, Outcome.ERROR, _short(report))
+            raised = self.raised.pop(report.nodeid, None)
+            outcomes[name] = TestResult(name, Outcome.ERROR, _short(report), raised)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Iterator[pytest.TestReport]:
+        report = yield
+        if call.excinfo is not None:
+            self.raised[item.nodeid] = call.excinfo.type
+        return report
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:

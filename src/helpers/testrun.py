@@ -27,7 +27,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -311,24 +311,25 @@ class _Recorder:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Iterator[pytest.TestReport]:
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         if call.excinfo is not None:
             self.raised[item.nodeid] = call.excinfo.type
         return report
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
         with _no_waiting_or_network():
-            return (yield)
+            yield
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> Iterator[object]:
+    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> Generator[None, object, object]:
         original = pyfuncitem.obj
         if iscoroutinefunction(original):
             pyfuncitem.obj = _bounded(original, self.test_timeout)
         try:
-            return (yield)
+            result = yield
+            return result
         finally:
             pyfuncitem.obj = original
 
@@ -397,7 +398,7 @@ def _no_waiting_or_network() -> Iterator[None]:
 
     own_connect = "connect" in vars(socket.socket)  # else inherited from _socket.socket
     time.sleep, asyncio.sleep, anyio.sleep = sleep, async_sleep, anyio_sleep  # type: ignore[assignment]
-    socket.socket.connect = connect  # type: ignore[method-assign]
+    socket.socket.connect = connect  # type: ignore[method-assign, assignment]
     try:
         yield
     finally:

@@ -8,6 +8,8 @@ function: the value must survive judging, and a cell that failed must still scor
 
 from __future__ import annotations
 
+from typing import Any
+
 import nbformat
 import pytest
 from nbformat import NotebookNode
@@ -22,7 +24,7 @@ from coursetools.grading.rebuild import Rebuilt
 SOURCE = "score = 1.5\nscore"
 
 
-def executed(outputs: list[dict]) -> NotebookNode:
+def executed(outputs: list[dict[str, Any]]) -> NotebookNode:
     cell = authoring.tests(SOURCE, "share-tests", 3)
     cell.outputs = [nbformat.from_dict(o) for o in outputs]
     cell.execution_count = 1
@@ -30,7 +32,7 @@ def executed(outputs: list[dict]) -> NotebookNode:
 
 
 def class_grader_score(
-    outputs: list[dict], *, status: str = "ok", violations: tuple[str, ...] = ()
+    outputs: list[dict[str, Any]], *, status: str = "ok", violations: tuple[str, ...] = ()
 ) -> float:
     nb = new_notebook(cells=[authoring.tests(SOURCE, "share-tests", 3), new_code_cell("1")])
     rebuilt = Rebuilt(nb, (CellPlan(0, GRADED, SOURCE, label="share-tests"),))
@@ -44,7 +46,7 @@ def class_grader_score(
 STDOUT = {"output_type": "stream", "name": "stdout", "text": "caught 3 of 6 bugs\n"}
 
 
-def result(value: str) -> dict:
+def result(value: str) -> dict[str, Any]:
     return {
         "output_type": "execute_result",
         "data": {"text/plain": value},

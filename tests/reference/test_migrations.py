@@ -4,8 +4,9 @@ Every test runs on a SQLite file and on a throwaway PostgreSQL database
 (``file_database_url``): migrations connect on their own, so an in-memory
 SQLite database would vanish between commands. "The schema" is read back by
 inspection (``helpers.migrations.schema_of``, as notebook 08 does), never by
-eye, and compared with what ``create_all`` makes of the models. The drift check (``alembic check``) runs here, so CI
-fails when a model changes without a migration.
+eye, and compared with what ``create_all`` makes of the models. The drift
+check (``alembic check``) runs here, so CI fails when a model changes without a
+migration.
 """
 
 from __future__ import annotations

@@ -43,6 +43,9 @@ __all__ = [
     "reference_revisions",
     "run",
     "schema_of",
+    "scratch_dir",
+    "scratch_folder",
+    "scratch_url",
     "upgrade",
     "write_revision",
 ]
@@ -68,11 +71,33 @@ def migrations_folder(folder: Path) -> Path:
     return folder
 
 
+_SCRATCH: list[tempfile.TemporaryDirectory[str]] = []
+
+
+def scratch_dir() -> Path:
+    """A new empty folder, removed when the kernel exits."""
+    if not _SCRATCH:
+        _SCRATCH.append(tempfile.TemporaryDirectory(prefix="course-migrations-"))
+    return Path(tempfile.mkdtemp(dir=_SCRATCH[0].name))
+
+
+def scratch_url(name: str = "library") -> str:
+    """A new SQLite database file (migrations connect on their own: not ``:memory:``)."""
+    return f"sqlite+aiosqlite:///{scratch_dir()}/{name}.db"
+
+
+def scratch_folder(*revisions: str) -> Path:
+    """A new migrations folder holding the reference chain's ``revisions`` (say "0001")."""
+    folder = migrations_folder(scratch_dir() / "migrations")
+    reference_revisions(folder, *revisions)
+    return folder
+
+
 def learners_folder() -> Path:
-    """The learner's migrations folder; a temporary one while grading (nothing is saved)."""
+    """The learner's migrations folder; a scratch one while grading (nothing is saved)."""
     if saving_enabled():
         return migrations_folder(workspace_dir() / "lending" / "migrations")
-    return migrations_folder(Path(tempfile.mkdtemp(prefix="migrations-")))
+    return migrations_folder(scratch_dir() / "migrations")
 
 
 def reference_revisions(folder: Path, *revisions: str) -> None:

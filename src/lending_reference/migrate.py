@@ -11,6 +11,7 @@ upgrade head`` is the ``alembic`` command line on the same folder.
 from __future__ import annotations
 
 import sys
+from argparse import Namespace
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,13 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(
-    url: str | None = None, *, folder: Path = MIGRATIONS, **attributes: Any
+    url: str | None = None, *, folder: Path = MIGRATIONS, quiet: bool = False, **attributes: Any
 ) -> Config:
-    """A Config for ``folder``; ``url`` (else the settings' URL) is the database to migrate."""
-    config = Config()
+    """A Config for ``folder``; ``url`` (else the settings' URL) is the database to migrate.
+
+    ``quiet`` keeps Alembic's own messages ("Generating <path> ... done") off stdout.
+    """
+    config = Config(cmd_opts=Namespace(quiet=True, x=None)) if quiet else Config()
     config.set_main_option("script_location", str(folder))
     if url is not None:
         config.attributes["database_url"] = url
@@ -40,7 +44,12 @@ def alembic_config(
 
 
 async def run(
-    url: str, step: Callable[[Config], object], *, folder: Path = MIGRATIONS, **attributes: Any
+    url: str,
+    step: Callable[[Config], object],
+    *,
+    folder: Path = MIGRATIONS,
+    quiet: bool = False,
+    **attributes: Any,
 ) -> None:
     """Run one Alembic command on ``url``, on a connection of this process's event loop.
 
@@ -51,7 +60,9 @@ async def run(
         async with engine.begin() as connection:
 
             def on(sync_connection: Connection) -> None:
-                step(alembic_config(url, folder=folder, connection=sync_connection, **attributes))
+                config = alembic_config(url, folder=folder, quiet=quiet, **attributes)
+                config.attributes["connection"] = sync_connection
+                step(config)
 
             await connection.run_sync(on)
     finally:

@@ -70,8 +70,12 @@ async def migrate(url: str, folder: Path, target: str, *, step: str, down: bool 
             await downgrade(url, target, folder=folder, quiet=True)
         else:
             await upgrade(url, target, folder=folder, quiet=True)
-    except (ExerciseFailure, NotImplementedError):
+    except ExerciseFailure:
         raise
+    except NotImplementedError as error:
+        if "SQLite" not in str(error):  # the unsolved exercise's `raise NotImplementedError()`
+            raise
+        fail(f"{step} works", got=Described(f"NotImplementedError: {error}"), hint=BATCH_HINT)
     except Exception as error:
         message = str(error).splitlines()[0] if str(error) else ""
         got = Described(f"{type(error).__name__}: {message}")
@@ -189,6 +193,12 @@ async def loan_accepted(url: str, member_id: int, borrowed: str, returned: str |
 
     borrowed_on = date.fromisoformat(borrowed)
     due = borrowed_on.replace(year=borrowed_on.year + 1).isoformat()
+    # one open loan per member and book: close the member's open loans before and after
+    close = (
+        "UPDATE loans SET returned_at = due_at WHERE member_id = :m AND returned_at IS NULL",
+        {"m": member_id},
+    )
+    await execute(url, close)
     try:
         await execute(
             url,
@@ -200,15 +210,7 @@ async def loan_accepted(url: str, member_id: int, borrowed: str, returned: str |
         )
     except IntegrityError:
         return False
-    if returned is None:  # one open loan per member and book: close it again
-        await execute(
-            url,
-            (
-                "UPDATE loans SET returned_at = due_at"
-                " WHERE member_id = :m AND returned_at IS NULL",
-                {"m": member_id},
-            ),
-        )
+    await execute(url, close)
     return True
 
 

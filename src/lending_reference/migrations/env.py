@@ -29,7 +29,7 @@ from lending_reference.models import Base
 from lending_reference.settings import get_settings
 
 config = context.config
-if config.config_file_name is not None and config.attributes.get("configure_logging", True):
+if config.config_file_name is not None:  # the command line: alembic.ini's logging
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = config.attributes.get("target_metadata", Base.metadata)

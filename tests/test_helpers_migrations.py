@@ -53,7 +53,8 @@ def revision_cell(tmp_path: Path, body: str, header: str = HEADER) -> Callable[.
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.upgrade
+    upgrade: Callable[..., object] = module.upgrade
+    return upgrade
 
 
 NULLABLE_COLUMN = """

@@ -47,6 +47,7 @@ BUILT: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("05-routers", ("settings", "deps", "routers", "app")),
     ("06-errors", ("problems", "routers", "app")),
     ("07-testing", ("testing",)),
+    ("08-migrations", ("models", "settings", "app")),
 )
 
 

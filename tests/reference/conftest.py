@@ -284,7 +284,12 @@ def library(uow: UnitOfWork, clock: FixedClock) -> Library:
 @pytest.fixture
 def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """No ``LENDING_*`` variable, no ``.env`` file, an empty settings cache (before and after)."""
-    for name in ("LENDING_DATABASE_URL", "LENDING_LOAN_DAYS", "LENDING_ECHO_SQL"):
+    for name in (
+        "LENDING_DATABASE_URL",
+        "LENDING_LOAN_DAYS",
+        "LENDING_ECHO_SQL",
+        "LENDING_CREATE_TABLES",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     get_settings.cache_clear()

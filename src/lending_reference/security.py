@@ -343,9 +343,27 @@ def login_failed() -> HTTPException:
     )
 
 
+async def authenticate(
+    repository: AccountRepository, hasher: PasswordHasher, email: str, password: str
+) -> Account:
+    """The account these credentials belong to, its hash renewed if stale; else the 401.
+
+    An unknown e-mail address costs one verification too (of the dummy hash), and both
+    failures raise the same error: neither the answer nor its timing tells them apart.
+    Argon2 is slow on purpose, so it runs in a worker thread, not on the event loop.
+    """
+    account = await repository.get_by_email(email.strip().lower())
+    stored = account.password_hash if account is not None else None
+    verified = await run_in_threadpool(verify_password, hasher, stored, password)
+    if account is None or not verified.ok:
+        raise login_failed()
+    if verified.new_hash is not None:
+        await repository.set_password_hash(account.member_id, verified.new_hash)
+    return account
+
+
 class AccountService:
-    """Logins and passwords. Argon2 is slow on purpose, so it runs in a worker thread:
-    the event loop keeps serving other requests meanwhile."""
+    """Logins and passwords, each in a session of its own."""
 
     def __init__(
         self,
@@ -359,15 +377,8 @@ class AccountService:
 
     async def login(self, email: str, password: str, *, now: datetime | None = None) -> Token:
         async with self.session_factory() as session:
-            repository = AccountRepository(session)
-            account = await repository.get_by_email(email.strip().lower())
-            stored = account.password_hash if account is not None else None
-            verified = await run_in_threadpool(verify_password, self.hasher, stored, password)
-            if account is None or not verified.ok:
-                raise login_failed()
-            if verified.new_hash is not None:
-                await repository.set_password_hash(account.member_id, verified.new_hash)
-                await session.commit()
+            account = await authenticate(AccountRepository(session), self.hasher, email, password)
+            await session.commit()  # a renewed hash
         token = issue_token(account.member_id, self.config, now=now or datetime.now(UTC))
         return Token(access_token=token, expires_in=int(self.config.lifetime.total_seconds()))
 

@@ -248,7 +248,7 @@ class Principal:
 
     @property
     def is_librarian(self) -> bool:
-        return self.role is Role.LIBRARIAN
+        return self.role == Role.LIBRARIAN  # by value: equal across reloads of the module
 
 
 async def current_user(

@@ -436,7 +436,7 @@ def test_the_signing_key_never_prints_nor_appears_in_an_error() -> None:
     settings = settings_for("sqlite+aiosqlite:///:memory:")
     assert SECRET not in repr(settings) and SECRET not in str(settings.model_dump())
     with pytest.raises(ValidationError) as caught:
-        Settings(_env_file=None, token_secret="short but secret")  # type: ignore[call-arg]
+        Settings(_env_file=None, token_secret=SecretStr("short but secret"))  # type: ignore[call-arg]
     assert "short but secret" not in str(caught.value)
     first, second = Settings(_env_file=None), Settings(_env_file=None)  # type: ignore[call-arg]
     assert first.token_secret.get_secret_value() != second.token_secret.get_secret_value()

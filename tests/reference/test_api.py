@@ -23,9 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from lending_reference import app as app_module
 from lending_reference import db as db_module
-from lending_reference.app import create_app
+from lending_reference.app import create_app as create_service
 from lending_reference.clock import FixedClock
 from lending_reference.deps import get_clock
+from lending_reference.security import Principal, Role, current_user
 from lending_reference.settings import Settings, get_settings
 
 from .conftest import TODAY, make_isbn
@@ -33,6 +34,17 @@ from .conftest import TODAY, make_isbn
 pytestmark = pytest.mark.anyio
 
 BASE = "http://library.test"
+
+
+LIBRARIAN = Principal(member_id=1, role=Role.LIBRARIAN)
+
+
+def create_app(settings: Settings | None = None, **options: Any) -> FastAPI:
+    """The service, every request made by a librarian: these tests are about what the API
+    answers; ``test_security.py`` is about who may ask."""
+    app = create_service(settings, **options)
+    app.dependency_overrides[current_user] = lambda: LIBRARIAN
+    return app
 
 
 def settings_for(url: str, **fields: Any) -> Settings:

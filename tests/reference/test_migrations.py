@@ -32,7 +32,7 @@ from lending_reference.settings import Settings
 
 pytestmark = pytest.mark.anyio
 
-CHAIN = ["0001", "0002", "0003"]
+CHAIN = ["0001", "0002", "0003", "0004"]
 
 
 async def execute(url: str, *statements: str) -> list[Any]:

@@ -25,6 +25,7 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from lending_reference import security  # noqa: F401  (its accounts table joins the metadata)
 from lending_reference.models import Base
 from lending_reference.settings import get_settings
 

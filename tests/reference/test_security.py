@@ -49,11 +49,13 @@ CHEAP = (1, 8, 1)  # Argon2 time cost, memory (KiB), parallelism
 
 
 def settings_for(url: str, **fields: Any) -> Settings:
+    """The app creates its tables: each test starts from an empty database."""
     names = ("argon2_time_cost", "argon2_memory_kib", "argon2_parallelism")
     cheap = dict(zip(names, CHEAP, strict=True))
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=url,
+        create_tables=True,
         token_secret=SecretStr(SECRET),
         **{**cheap, **fields},
     )

@@ -18,6 +18,7 @@ runs in batch mode (copy, alter, swap).
 from __future__ import annotations
 
 import asyncio
+from importlib import import_module
 from logging.config import fileConfig
 
 from alembic import context
@@ -25,7 +26,6 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from lending_reference import security  # noqa: F401  (its accounts table joins the metadata)
 from lending_reference.models import Base
 from lending_reference.settings import get_settings
 
@@ -33,6 +33,19 @@ config = context.config
 if config.config_file_name is not None:  # the command line: alembic.ini's logging
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
+
+def _load_tables_beside_the_models() -> None:
+    """Notebook 09's ``accounts`` table is defined in the security layer: it joins the
+    metadata when that module is imported. A package without the layer has no such table."""
+    layer = f"{Base.__module__.rpartition('.')[0]}.security"
+    try:
+        import_module(layer)
+    except ModuleNotFoundError as missing:
+        if missing.name != layer:
+            raise
+
+
+_load_tables_beside_the_models()
 target_metadata = config.attributes.get("target_metadata", Base.metadata)
 
 

@@ -1,4 +1,4 @@
-"""Reference routers (notebooks 05, 06): thin HTTP adapters over the services.
+"""Reference routers (notebooks 05, 06, 10): thin HTTP adapters over the services.
 
 A route parses the request (schemas), calls one service method, and states
 the response: ``response_model``, status code, ``Location`` for a creation,
@@ -7,6 +7,10 @@ OpenAPI document lists every status a client can meet. No rule, no SQL and no
 error mapping lives here. Every integer a client sends is bounded, so none
 reaches the database that it cannot store. Each router is one group of routes
 under one prefix; the app (``.app``) decides which routers it serves.
+
+Notebook 10 changes one route: ``GET /books`` sends the bytes of the read path
+(``.reads``), which match its ``response_model`` exactly; the model stays declared,
+so the OpenAPI document is unchanged.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from .deps import (
 )
 from .models import Author, Book, Member
 from .problems import problem_responses
+from .reads import BookReaderDep
 from .schemas import (
     AuthorCreate,
     AuthorRead,
@@ -117,8 +122,9 @@ async def create_book(
 
 
 @books.get("", response_model=list[BookRead])
-async def list_books(query: Annotated[BookQuery, Query()], catalogue: CatalogueDep) -> list[Book]:
-    return await catalogue.list_books(query, limit=query.limit, offset=query.offset)
+async def list_books(query: Annotated[BookQuery, Query()], reader: BookReaderDep) -> Response:
+    page = await reader.page_json(query, limit=query.limit, offset=query.offset)
+    return Response(page, media_type="application/json")
 
 
 @books.get("/{book_id}", response_model=BookRead, responses=problem_responses(404))

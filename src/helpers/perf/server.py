@@ -97,7 +97,7 @@ def _wait_until_ready(process: subprocess.Popen[bytes], url: str) -> None:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited with {process.returncode} before it answered")
         try:
-            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - 127.0.0.1 only
+            with urllib.request.urlopen(url, timeout=1):  # 127.0.0.1 only
                 return
         except urllib.error.HTTPError:
             return  # it answered, even if not with a 200

@@ -40,9 +40,9 @@ def uses_index(plan: list[str], table: str) -> bool:
 class WorkCounter:
     """Counts SQLite's virtual-machine steps on one connection while the block runs.
 
-        async with WorkCounter(connection) as work:
-            await connection.execute(query)
-        work.steps      # about proportional to the rows read
+    async with WorkCounter(connection) as work:
+        await connection.execute(query)
+    work.steps      # about proportional to the rows read
     """
 
     def __init__(self, connection: AsyncConnection | AsyncSession) -> None:

@@ -46,10 +46,10 @@ def memory_app() -> FastAPI:
 def reference_app() -> FastAPI:
     from lending_reference.app import create_app
 
-    return create_app(create_tables=False)
+    return create_app()
 
 
 def checkpoint_app(notebook: str = "10-performance") -> FastAPI:
     """The service from ``notebook``'s checkpoint: every layer as it was before it."""
     restore(notebook)
-    return importlib.import_module("lending.app").create_app(create_tables=False)
+    return importlib.import_module("lending.app").create_app()

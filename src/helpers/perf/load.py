@@ -24,11 +24,13 @@ _UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
 
 @dataclass(frozen=True)
 class LoadResult:
-    """A load test's figures, the tool that measured them, and how many answers were not 2xx."""
+    """A load test's figures, the tool that measured them, how many answers were not 2xx,
+    and each request's latency in seconds (the Python generator's only: wrk keeps them)."""
 
     summary: Summary
     tool: str
     errors: int = 0
+    latencies: tuple[float, ...] = ()
 
 
 def _target(url: str) -> tuple[str, int, str]:
@@ -73,7 +75,7 @@ async def python_load(url: str, *, connections: int = 32, seconds: float = 3.0) 
         *(_connection(host, port, request, until, latencies, errors) for _ in range(connections))
     )
     summary = summarise(latencies, time.perf_counter() - started)
-    return LoadResult(summary, "python", len(errors))
+    return LoadResult(summary, "python", len(errors), tuple(latencies))
 
 
 def wrk_available() -> bool:

@@ -14,12 +14,14 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import IO
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -70,32 +72,40 @@ def serving_process(
     factory: str, *, env: Mapping[str, str] | None = None, ready_path: str = "/"
 ) -> Iterator[str]:
     """The app that ``factory`` (``"module:function"``) makes, served by uvicorn in a
-    process of its own; yields its base URL once ``ready_path`` answers."""
+    process of its own; yields its base URL once ``ready_path`` answers.
+
+    The server's own output goes to a temporary file, quoted if it fails to start.
+    """
     port = free_port()
     command = [
         sys.executable, "-m", "uvicorn", "--factory", factory,
         "--host", HOST, "--port", str(port),
-        "--workers", "1", "--log-level", "warning", "--no-access-log",
+        "--workers", "1", "--log-level", "error", "--no-access-log",
     ]  # fmt: skip
-    process = subprocess.Popen(command, env={**os.environ, **(env or {})})
-    url = f"http://{HOST}:{port}"
-    try:
-        _wait_until_ready(process, url + ready_path)
-        yield url
-    finally:
-        process.terminate()
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            command, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT
+        )
+        url = f"http://{HOST}:{port}"
         try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            _wait_until_ready(process, url + ready_path, log)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
-def _wait_until_ready(process: subprocess.Popen[bytes], url: str) -> None:
+def _wait_until_ready(process: subprocess.Popen[bytes], url: str, log: IO[bytes]) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode} before it answered")
+            log.seek(0)
+            tail = log.read().decode(errors="replace")[-2000:]
+            raise RuntimeError(f"the server exited with {process.returncode}:\n{tail}")
         try:
             with urllib.request.urlopen(url, timeout=1):  # 127.0.0.1 only
                 return

@@ -52,13 +52,22 @@ def serving(app: ASGIApp) -> Iterator[str]:
         app, log_level="critical", access_log=False, log_config=None, lifespan="on"
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            server.run(sockets=[sock])
+        except BaseException as exc:  # uvicorn exits (SystemExit) when the lifespan fails
+            failures.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while not server.started:
             if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start (its lifespan may have failed)")
+                why = f": {type(failures[0]).__name__} {failures[0]}" if failures else ""
+                raise RuntimeError(f"the server did not start (its lifespan failed?){why}")
             time.sleep(0.01)
         yield f"http://{HOST}:{port}"
     finally:

@@ -3,6 +3,7 @@ from datetime import date
 
 from pydantic import TypeAdapter
 
+from lending.models import Loan
 from lending.schemas import LoanRead
 
 LOAN_LIST = TypeAdapter(list[LoanRead])

@@ -1,3 +1,7 @@
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lending.models import Loan
 from lending.repositories import Page
 
 

@@ -1,6 +1,10 @@
+import asyncio
 from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from lending.models import Loan
 
 
 async def open_loan_counts(

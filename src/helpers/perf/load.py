@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from .stats import Summary, summarise
 
-_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
+_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 @dataclass(frozen=True)
@@ -83,23 +83,32 @@ def wrk_available() -> bool:
 
 
 def _seconds(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text).groups()  # type: ignore[union-attr]
     return float(number) * _UNITS[unit]
 
 
 def wrk_load(url: str, *, connections: int = 32, seconds: float = 3.0) -> LoadResult:
-    """The same load from ``wrk`` (one thread, ``--latency``): figures from its report."""
+    """The same load from ``wrk`` (one thread, ``--latency``): figures from its report.
+
+    wrk's own timeout is raised to 10 s, so that slow answers are measured, not dropped.
+    """
     _target(url)
     output = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", url],
+        ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+         "--latency", url],
         capture_output=True, text=True, check=True, timeout=seconds + 30,
     ).stdout  # fmt: skip
-    found = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)$", output, re.MULTILINE))
-    requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
-    duration = _seconds(re.search(r"requests in ([\d.]+\w+),", output).group(1))  # type: ignore[union-attr]
+    found = dict(re.findall(r"^\s*(50|90|99)%\s+([\d.]+[a-z]+)\s*$", output, re.MULTILINE))
+    done = re.search(r"(\d+) requests in ([\d.]+[a-z]+),", output)
+    if done is None or len(found) < 3:
+        raise RuntimeError(f"wrk's report could not be read:\n{output}")
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     summary = Summary(
-        requests, duration, _seconds(found["50"]), _seconds(found["90"]), _seconds(found["99"])
+        int(done.group(1)),
+        _seconds(done.group(2)),
+        _seconds(found["50"]),
+        _seconds(found["90"]),
+        _seconds(found["99"]),
     )
     return LoadResult(summary, "wrk", int(bad.group(1)) if bad else 0)
 

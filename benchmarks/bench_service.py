@@ -1,16 +1,18 @@
 """The reference service against the framework's ceiling, over real HTTP: `make bench-service`.
 
-Three servers, each uvicorn with one worker in a process of its own, on 127.0.0.1:
+Four servers, each uvicorn with one worker in a process of its own, on 127.0.0.1:
 
 - ``memory``: plain FastAPI serving 50 books from a list with the service's response
   model (the anchor);
 - ``before``: the service as notebook 10 finds it (its checkpoint);
-- ``after``: the reference service as it is now.
+- ``after``: the reference service as it is now;
+- ``unshared``: the same with shared reads off (each request reads for itself), so that
+  what sharing adds is told apart from the rest.
 
-The two services share one SQLite file seeded with the course's large library
+The services share one SQLite file seeded with the course's large library
 (50,000 books). Each round drives every server in turn with the same load
 (``GET /books?limit=50``, 32 connections, wrk if installed, else the Python load
-generator), so a change in the machine's load hits all three alike. Figures are
+generator), so a change in the machine's load hits all of them alike. Figures are
 printed, never asserted: throughput, p50 and p99 of each, and each service's
 throughput as a share of the anchor's in the same round (the goal: after >= 35%,
 with p99 under 50 ms).
@@ -33,6 +35,7 @@ SERVERS = {
     "memory": "helpers.perf.apps:memory_app",
     "before": "helpers.perf.apps:checkpoint_app",
     "after": "helpers.perf.apps:reference_app",
+    "unshared": "helpers.perf.apps:unshared_reference_app",
 }
 PATH = "/books?limit=50"
 
@@ -71,8 +74,9 @@ async def main(args: argparse.Namespace) -> None:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
         await seed(url)
         env = {"LENDING_DATABASE_URL": url}
-        shares: dict[str, list[float]] = {"before": [], "after": []}
-        p99s: dict[str, list[float]] = {"before": [], "after": []}
+        services = [name for name in SERVERS if name != "memory"]
+        shares: dict[str, list[float]] = {name: [] for name in services}
+        p99s: dict[str, list[float]] = {name: [] for name in services}
         for round_number in range(1, args.rounds + 1):
             results = {name: await measure(name, env, args) for name in SERVERS}
             print(f"round {round_number}")
@@ -91,6 +95,8 @@ async def main(args: argparse.Namespace) -> None:
         )
     after = statistics.median(shares["after"]) / statistics.median(shares["before"])
     print(f"after / before: {after:.1f}x the throughput")
+    unshared = statistics.median(shares["unshared"]) / statistics.median(shares["before"])
+    print(f"unshared / before: {unshared:.1f}x the throughput")
 
 
 if __name__ == "__main__":

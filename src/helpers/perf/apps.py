@@ -3,6 +3,8 @@
 - :func:`memory_app`: plain FastAPI serving books from a list, with the service's own
   response model: the framework's ceiling, the anchor every figure is relative to;
 - :func:`reference_app`: the reference service as it is now (``lending_reference``);
+- :func:`unshared_reference_app`: the same with shared reads off, so that a benchmark
+  can tell what sharing adds to the rest;
 - :func:`checkpoint_app`: the service as notebook 10 finds it (its checkpoint), the
   "before" of the same run.
 
@@ -15,7 +17,7 @@ from __future__ import annotations
 import importlib
 from typing import Annotated
 
-from fastapi import FastAPI, Query
+from fastapi import FastAPI, Query, Request
 
 from helpers.checkpoint import restore
 from lending_reference.schemas import BookRead
@@ -47,6 +49,21 @@ def reference_app() -> FastAPI:
     from lending_reference.app import create_app
 
     return create_app()
+
+
+def unshared_reference_app() -> FastAPI:
+    """The reference service, each request reading for itself (no shared reads)."""
+    from lending_reference.app import create_app
+    from lending_reference.reads import BookReader, SharedReads, get_book_reader
+
+    async def own_reader(request: Request) -> BookReader:
+        reader = BookReader(request.app.state.session_factory)
+        reader.shared = SharedReads()  # its own: nothing to share with
+        return reader
+
+    app = create_app()
+    app.dependency_overrides[get_book_reader] = own_reader
+    return app
 
 
 def checkpoint_app(notebook: str = "10-performance") -> FastAPI:

@@ -8,13 +8,17 @@ class and autogrades it. Scores are asserted per grade_id:
 - the untouched student version scores 0 on every graded cell, without a crash;
 - a submission wrong in one exercise loses exactly that exercise's points;
 - a submission that hard-codes the visible examples passes the visible tests
-  but scores 0 on every exercise once the hidden tests run.
+  but scores 0 on every exercise once the hidden tests run;
+- where a notebook grades by share (07's tests, scored by the mutants they catch),
+  the hard-coded sample scores what ``scores.json`` records, and a sample whose tests
+  assert nothing (``nothing.py``) scores 0.
 
 The wrong and hard-coded answers live in ``tests/submissions/<notebook>/<cell>/``.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,15 +39,21 @@ def solution_ids(nb: NotebookNode) -> list[str]:
     return [nbmeta.grade_id(cell) or "" for cell in nb.cells if nbmeta.is_solution(cell)]
 
 
-def samples(notebook: str, kind: str) -> dict[str | None, str]:
+def samples(notebook: str, kind: str) -> dict[str, str]:
     """``{solution grade_id: replacement source}`` for one kind of sample."""
     source = nbmeta.read(notebook_path(SOLUTIONS, notebook))
-    found: dict[str | None, str] = {}
+    found: dict[str, str] = {}
     for cell_id in solution_ids(source):
         path = SAMPLES / notebook / cell_id / f"{kind}.py"
         if path.is_file():
             found[cell_id] = path.read_text(encoding="utf-8")
     return found
+
+
+def recorded_scores(notebook: str, kind: str) -> dict[str, float] | None:
+    """The scores ``scores.json`` records for a kind of sample, if the notebook has any."""
+    path = SAMPLES / notebook / "scores.json"
+    return json.loads(path.read_text(encoding="utf-8")).get(kind) if path.is_file() else None
 
 
 @dataclass
@@ -71,6 +81,8 @@ def graded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     course.submit("solution", notebook, solved)
     course.submit("untouched", notebook, student_nb)
     course.submit("hardcoded", notebook, replace_cells(solved, samples(notebook, "hardcoded")))
+    if samples(notebook, "nothing"):
+        course.submit("nothing", notebook, replace_cells(solved, samples(notebook, "nothing")))
     for cell_id, wrong in samples(notebook, "wrong").items():
         course.submit(f"wrong-{cell_id}", notebook, replace_cells(solved, {cell_id: wrong}))
     course.autograde(notebook)
@@ -105,7 +117,16 @@ def test_one_wrong_answer_loses_exactly_its_points(graded: GradedClass) -> None:
 
 
 def test_hardcoded_answers_fail_the_hidden_tests(graded: GradedClass) -> None:
-    assert graded.scores("hardcoded") == dict.fromkeys(graded.max_points, 0.0)
+    expected = recorded_scores(graded.notebook, "hardcoded")
+    assert graded.scores("hardcoded") == (expected or dict.fromkeys(graded.max_points, 0.0))
+
+
+def test_tests_that_assert_nothing_score_nothing(graded: GradedClass) -> None:
+    nothing = samples(graded.notebook, "nothing")
+    if not nothing:
+        pytest.skip("this notebook's answers are not tests")
+    expected = dict(graded.max_points, **{f"{cell_id}-tests": 0.0 for cell_id in nothing})
+    assert graded.scores("nothing") == expected
 
 
 def _run_student_version(graded: GradedClass, kind: str, tmp_path: Path) -> NotebookNode:

@@ -148,9 +148,10 @@ async def test_different_keys_and_later_requests_read_again() -> None:
         await asyncio.sleep(0)
         return key.encode()
 
-    assert await asyncio.gather(
+    both = await asyncio.gather(
         shared.read("a", lambda: fetch_for("a")), shared.read("b", lambda: fetch_for("b"))
-    ) == [b"a", b"b"]
+    )
+    assert list(both) == [b"a", b"b"]
     assert await shared.read("a", lambda: fetch_for("a")) == b"a"
     assert calls == ["a", "b", "a"]  # one request alone always reads for itself
 

@@ -69,4 +69,5 @@ def unshared_reference_app() -> FastAPI:
 def checkpoint_app(notebook: str = "10-performance") -> FastAPI:
     """The service from ``notebook``'s checkpoint: every layer as it was before it."""
     restore(notebook)
-    return importlib.import_module("lending.app").create_app()
+    app: FastAPI = importlib.import_module("lending.app").create_app()
+    return app

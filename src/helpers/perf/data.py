@@ -95,12 +95,12 @@ async def seed_library(engine: AsyncEngine, size: Library | None = None) -> Libr
     if size.loans > lcm(size.members, size.books // gcd(7919, size.books)):
         raise ValueError("too many loans for this library: a member would borrow a book twice")
     async with engine.begin() as connection:
-        for table, rows in (
-            (Author.__table__, _authors(size)),
-            (Book.__table__, book_rows(size)),
-            (Member.__table__, _members(size)),
-            (Loan.__table__, _loans(size)),
+        for model, rows in (
+            (Author, _authors(size)),
+            (Book, book_rows(size)),
+            (Member, _members(size)),
+            (Loan, _loans(size)),
         ):
             while batch := list(islice(rows, BATCH)):
-                await connection.execute(insert(table), batch)
+                await connection.execute(insert(model), batch)
     return size

@@ -13,15 +13,15 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Executable
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql import ClauseElement
 
 STEPS_PER_TICK = 100
 """SQLite calls the progress handler once per this many virtual-machine instructions."""
 
 
 async def query_plan(
-    connection: AsyncConnection | AsyncSession, statement: Executable
+    connection: AsyncConnection | AsyncSession, statement: ClauseElement
 ) -> list[str]:
     """SQLite's plan for ``statement``, one string per step, e.g. ``SCAN books``."""
     if isinstance(connection, AsyncSession):

@@ -50,6 +50,7 @@ BUILT: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("07-testing", ("testing",)),
     ("08-migrations", ("models", "settings", "app")),
     ("09-security", ("settings", "security", "routers")),
+    ("10-performance", ("db", "repositories", "reads", "routers")),
 )
 
 

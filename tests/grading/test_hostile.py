@@ -47,7 +47,7 @@ def screened(course: Course, case: Case) -> bool:
         course.root / "solutions" / demo.ASSIGNMENT / f"{demo.ASSIGNMENT}.ipynb", course.config
     )
     built = rebuild.rebuild(generated, submission(case, course))
-    return any(reason.startswith("it ") for reason in built.not_run.values())
+    return any(built.refused(index) for index in built.screened)
 
 
 @pytest.fixture(scope="module", params=MODES)

@@ -53,6 +53,7 @@ class NotebookReport:
     max_score: float = 0.0
     failed: dict[str, list[str]] = field(default_factory=dict)  # grade_id -> reasons
     not_run: dict[str, str] = field(default_factory=dict)  # answer grade_id -> reason
+    flagged: dict[str, list[str]] = field(default_factory=dict)  # answer grade_id -> for review
     error: str | None = None  # not graded at all (the grading machine failed)
     seconds: float = 0.0
     runs: int = 0
@@ -218,6 +219,11 @@ class _ClassRun:
             max_score=max_score,
             failed=judged.reasons,
             not_run=not_run,
+            flagged={
+                labels.get(i, str(i)): list(map(str, built.flags(i)))
+                for i in built.screened
+                if built.flags(i)
+            },
             seconds=result.seconds if result else 0.0,
             runs=result.runs if result else 0,
         )

@@ -53,6 +53,15 @@ class Rebuilt:
     plan: tuple[CellPlan, ...]
     not_run: dict[int, str] = field(default_factory=dict)  # answer index -> why it is not run
     unreadable: str | None = None
+    screened: dict[int, screen.Verdict] = field(default_factory=dict)  # answers with findings
+
+    def refused(self, index: int) -> bool:
+        """Whether the screen refused to run the answer at ``index``."""
+        return index in self.screened and not self.screened[index].allowed
+
+    def flags(self, index: int) -> tuple[screen.Finding, ...]:
+        """What the screen noticed in the answer at ``index`` and let run."""
+        return self.screened[index].flags if index in self.screened else ()
 
 
 def _quiet_read(text: str) -> NotebookNode:
@@ -141,6 +150,7 @@ def rebuild(
     nb = copy.deepcopy(generated)
     plan: list[CellPlan] = []
     not_run: dict[int, str] = {}
+    screened: dict[int, screen.Verdict] = {}
     for index, cell in enumerate(nb.cells):
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         label = grade_id or f"cell {index + 1}"
@@ -164,8 +174,10 @@ def rebuild(
             if item.role != ANSWER or item.index in not_run:
                 continue
             verdict = screen.screen(item.source, imported, test_names)
+            if verdict.findings:
+                screened[item.index] = verdict
             if not verdict.allowed:
-                reason = f"it {verdict.message()}"
+                reason = "it " + "; ".join(map(str, verdict.refused))
                 not_run[item.index] = reason
                 plan[i] = CellPlan(item.index, ANSWER, refusal(reason), label=item.label)
-    return Rebuilt(nb, tuple(plan), not_run, unreadable)
+    return Rebuilt(nb, tuple(plan), not_run, unreadable, screened)

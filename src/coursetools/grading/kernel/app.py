@@ -156,9 +156,8 @@ async def _run_trusted(
             except SyntaxError:
                 tree = None
         if tree is not None:
-            violations += guard.name_violations(tree)
             marker.arm(token)
-            prepared = instrument(ast.parse(transformed), token)
+            prepared = instrument(ast.parse(transformed), token, frozenset(guard.shadowed(tree)))
             shell.ast_transformers.append(PreparedTree(prepared, shell.ast_transformers, previous))
         else:
             sys.setswitchinterval(previous)  # nothing to protect while this cell compiles
@@ -167,7 +166,9 @@ async def _run_trusted(
         sys.setswitchinterval(previous)
     completed = marker.disarm(token) if graded else None
     if graded:
-        violations += guard.after_graded(tree or ast.Module(body=[], type_ignores=[]))
+        violations += guard.after_graded(
+            tree or ast.Module(body=[], type_ignores=[]), completed is True
+        )
     guard.after_trusted(graded)
     reply.update(_completed=completed, _violations=list(dict.fromkeys(violations)), _notes=notes)
     return reply

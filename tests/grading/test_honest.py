@@ -3,7 +3,8 @@
 The honest class (:mod:`.honest`) is graded by the class grader with the
 screen on, one assignment per course notebook: every honest submission keeps
 full marks with nothing refused or flagged, and no report of the untouched or
-wrong submissions uses the grader's tampering vocabulary.
+wrong submissions uses the grader's tampering vocabulary, and feedback
+redaction keeps every line of their checks' messages.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbformat import NotebookNode
+from traitlets.config import Config
 
-from coursetools.grading import sample
+from coursetools.grading import rebuild, sample
+from coursetools.grading.feedback import Redactor
 from coursetools.grading.grade import NotebookReport, Options, grade_class
 from coursetools.grading.limits import Limits
 
@@ -64,23 +68,43 @@ def test_every_honest_answer_keeps_full_marks(graded: tuple[Path, list[NotebookR
 
 
 @pytest.mark.timeout(900)
-def test_untouched_and_wrong_submissions_are_not_accused(
+def test_untouched_and_wrong_submissions_are_not_accused_and_keep_their_messages(
     graded: tuple[Path, list[NotebookReport]],
 ) -> None:
     root, reports = graded
-    accused = {}
+    accused, hidden = {}, {}
     for line in reports:
         if line.student not in ("untouched", "wrong"):
             continue
         assert line.score is not None and line.score < line.max_score, line
         autograded = root / "autograded" / line.student / line.notebook / f"{line.notebook}.ipynb"
-        outputs = "\n".join(
-            str(output)
-            for cell in nbformat.read(autograded, as_version=4).cells
-            for output in cell.get("outputs", [])
-        )
+        outputs = "\n".join(_texts(nbformat.read(autograded, as_version=4)))
         text = "\n".join([str(line.failed), str(line.not_run), str(line.flagged), outputs])
         words = [word for word in honest.TAMPER_WORDS if word in text]
         if words:
             accused[f"{line.notebook}/{line.student}"] = (words, line.failed)
+        redactor = Redactor.for_notebook(_generated(root, line.notebook))
+        lost = [
+            row
+            for row in Redactor.plain(outputs).split("\n")
+            if row.lstrip().startswith(("expected:", "got:", "hint:", "Not yet"))
+            and redactor.text(row) != row
+        ]
+        if lost:
+            hidden[f"{line.notebook}/{line.student}"] = lost
     assert accused == {}
+    assert hidden == {}  # feedback keeps every line of what a check said
+
+
+def _texts(nb: NotebookNode) -> list[str]:
+    found = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            for key in ("text", "evalue", "traceback"):
+                value = output.get(key, "")
+                found += value if isinstance(value, list) else [value]
+    return found
+
+
+def _generated(root: Path, notebook: str) -> NotebookNode:
+    return rebuild.generate(root / "solutions" / notebook / f"{notebook}.ipynb", Config())

@@ -7,7 +7,6 @@ notebooks have run, so the gradebook fills while the class is still running.
 
 from __future__ import annotations
 
-import ast
 import json
 import sys
 import time
@@ -24,7 +23,7 @@ from coursetools.grading.execute import execute_job
 from coursetools.grading.jobs import ExecJob, ExecResult
 from coursetools.grading.limits import Limits
 from coursetools.grading.record import Recorder, quiet_gradebook
-from coursetools.grading.screen import imported_names, transformed
+from coursetools.grading.screen import imported_names, parse
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,7 @@ def preload_modules(generated: dict[str, NotebookNode]) -> tuple[str, ...]:
             if cell.cell_type != "code":
                 continue
             try:
-                tree = ast.parse(transformed(cell.source))
+                tree = parse(cell.source)
             except (SyntaxError, ValueError):
                 continue
             for dotted in imported_names(tree).values():

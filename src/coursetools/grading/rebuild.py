@@ -12,7 +12,6 @@ not raised.
 
 from __future__ import annotations
 
-import ast
 import copy
 import warnings
 from dataclasses import dataclass, field
@@ -133,7 +132,7 @@ def _names(nb: NotebookNode) -> tuple[dict[str, str], set[str]]:
         if cell.cell_type != "code":
             continue
         try:
-            tree = ast.parse(screen.transformed(cell.source))
+            tree = screen.parse(cell.source)
         except (SyntaxError, ValueError):
             continue
         imported.update(screen.imported_names(tree))

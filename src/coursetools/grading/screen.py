@@ -20,6 +20,7 @@ import ast
 import builtins
 import enum
 import re
+import threading
 from dataclasses import dataclass
 
 from IPython.core.inputtransformer2 import TransformerManager
@@ -359,11 +360,25 @@ def transformed(source: str) -> str:
     return TransformerManager().transform_cell(source)
 
 
+# CPython 3.11 releases without the fix for gh-106905 (3.11.7, CI's Python, is one) keep
+# the AST constructor's recursion depth in state that every thread shares: two threads
+# parsing at once can raise "SystemError: AST constructor recursion depth mismatch". The
+# class grader prepares notebooks in threads.
+_PARSING = threading.Lock()
+
+
+def parse(source: str) -> ast.Module:
+    """Parse a cell as Python (magics expanded), one thread at a time."""
+    python = transformed(source)
+    with _PARSING:
+        return ast.parse(python)
+
+
 def screen(source: str, imported: dict[str, str], test_names: set[str]) -> Verdict:
     """Screen one answer cell. ``imported``: names imported anywhere in the notebook
     (trusted cells and answers); ``test_names``: names the notebook's tests use."""
     try:
-        tree = ast.parse(transformed(source))
+        tree = parse(source)
     except (SyntaxError, ValueError):
         return Verdict()  # it fails on its own when it runs
     bound = _top_level_bindings(tree)
@@ -377,7 +392,7 @@ def screen(source: str, imported: dict[str, str], test_names: set[str]) -> Verdi
 def names_in(source: str) -> set[str]:
     """Every identifier used in ``source`` (for the tests' names)."""
     try:
-        tree = ast.parse(transformed(source))
+        tree = parse(source)
     except (SyntaxError, ValueError):
         return set()
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | set(imported_names(tree))

@@ -157,10 +157,10 @@ def _course_answers() -> list[tuple[str, str, Path]]:
 def test_the_course_reference_answers_and_samples_pass_the_screen(
     label: str, source: str, notebook: Path
 ) -> None:
-    imported, test_names = _names(notebook)
-    assert screen(source, imported, test_names).findings == (), label
+    names = _names(notebook)
+    assert screen(source, names.imported, set(names.test_names)).findings == (), label
 
 
 @functools.cache
-def _names(notebook: Path) -> tuple[dict[str, str], set[str]]:
-    return rebuild._names(rebuild.generate(notebook, Config()))
+def _names(notebook: Path) -> rebuild.Names:
+    return rebuild.trusted_names(rebuild.generate(notebook, Config()))

@@ -120,10 +120,13 @@ class _ClassRun:
         self.assignment = courses.assignment(self.coursedir, options.assignment)
         self.source_folder = courses.source_folder(self.coursedir, options.assignment)
         self.generated: dict[str, NotebookNode] = {}
+        self.names: dict[str, rebuild.Names] = {}
         for name in self.assignment.notebooks:
             nb = rebuild.generate(self.source_folder / f"{name}.ipynb", config)
             check_source(name, nb, self.assignment.points[name])
             self.generated[name] = nb
+            self.names[name] = rebuild.trusted_names(nb)
+        self.preload = tuple(dict.fromkeys((*preload_modules(self.generated), *options.preload)))
         self.recorder = Recorder(self.coursedir, config, force=options.force)
         self.report = ClassReport(options.assignment)
         self.rebuilt: dict[tuple[str, str], rebuild.Rebuilt] = {}
@@ -138,13 +141,14 @@ class _ClassRun:
         }
         folder = self.recorder.submitted(student, name_of)
         jobs = []
-        preload = (*preload_modules(self.generated), *options.preload)
         for name in self.assignment.notebooks:
             path = folder / f"{name}.ipynb"
             data = path.read_bytes() if path.is_file() and not path.is_symlink() else None
             if data is not None:
                 files[f"{name}.ipynb"] = data
-            built = rebuild.rebuild(self.generated[name], data, use_screen=options.use_screen)
+            built = rebuild.rebuild(
+                self.generated[name], data, use_screen=options.use_screen, names=self.names[name]
+            )
             self.rebuilt[student, name] = built
             if built.unreadable is not None:
                 self.results[student, name] = None
@@ -157,7 +161,7 @@ class _ClassRun:
                     folder=name_of,
                     limits=options.limits,
                     forbidden=courses.data_folders(self.coursedir),
-                    preload=tuple(dict.fromkeys(preload)),
+                    preload=self.preload,
                 )
             )
         return jobs

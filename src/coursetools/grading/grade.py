@@ -56,6 +56,7 @@ class NotebookReport:
     error: str | None = None  # not graded at all (the grading machine failed)
     seconds: float = 0.0
     runs: int = 0
+    phases: dict[str, float] = field(default_factory=dict)  # seconds of grading, by phase
 
 
 @dataclass
@@ -131,6 +132,7 @@ class _ClassRun:
         self.report = ClassReport(options.assignment)
         self.rebuilt: dict[tuple[str, str], rebuild.Rebuilt] = {}
         self.results: dict[tuple[str, str], ExecResult | None] = {}
+        self.rebuild_seconds: dict[tuple[str, str], float] = {}
 
     def prepare(self, student: str) -> list[ExecJob]:
         """Phase 1 for one student: rebuild each notebook; the jobs to execute."""
@@ -146,10 +148,12 @@ class _ClassRun:
             data = path.read_bytes() if path.is_file() and not path.is_symlink() else None
             if data is not None:
                 files[f"{name}.ipynb"] = data
+            began = time.monotonic()
             built = rebuild.rebuild(
                 self.generated[name], data, use_screen=options.use_screen, names=self.names[name]
             )
             self.rebuilt[student, name] = built
+            self.rebuild_seconds[student, name] = time.monotonic() - began
             if built.unreadable is not None:
                 self.results[student, name] = None
                 continue
@@ -184,6 +188,7 @@ class _ClassRun:
             ]
             return
         name_of = self.options.assignment
+        began, lines = time.monotonic(), []
         try:
             self.recorder.begin(student, name_of, self.source_folder, list(names))
             for name in names:
@@ -196,11 +201,17 @@ class _ClassRun:
                     unrun=built.unreadable,
                 )
                 self.recorder.record(student, name_of, name, judged)
-                self.report.notebooks.append(self._line(student, name, judged))
+                lines.append(self._line(student, name, judged))
             self.recorder.finish(student, name_of)
         except Exception as exc:
             self.recorder.abandon(student, name_of)
             self.report.errors.append(f"{student}: recording failed: {type(exc).__name__}: {exc}")
+            self.report.notebooks += lines
+            return
+        recording = (time.monotonic() - began) / len(lines)
+        for line in lines:
+            line.phases["scoring and gradebook"] = recording
+        self.report.notebooks += lines
 
     def _line(self, student: str, name: str, judged: scoring.Judged) -> NotebookReport:
         from nbgrader.api import Gradebook
@@ -229,6 +240,10 @@ class _ClassRun:
             },
             seconds=result.seconds if result else 0.0,
             runs=result.runs if result else 0,
+            phases={
+                "rebuild and screen": self.rebuild_seconds.get((student, name), 0.0),
+                **(result.phases if result else {}),
+            },
         )
 
 

@@ -22,7 +22,7 @@ from coursetools.grading import rebuild, scoring
 from coursetools.grading.execute import execute_job
 from coursetools.grading.jobs import ExecJob, ExecResult
 from coursetools.grading.limits import Limits
-from coursetools.grading.record import Recorder, quiet_gradebook
+from coursetools.grading.record import Recorder, one_engine_per_database, quiet_gradebook
 from coursetools.grading.screen import imported_names, parse
 
 
@@ -249,6 +249,11 @@ class _ClassRun:
 
 def grade_class(options: Options, pool: Executor) -> ClassReport:
     """Grade every submission of ``options.assignment``; see the module docstring."""
+    with one_engine_per_database():
+        return _grade_class(options, pool)
+
+
+def _grade_class(options: Options, pool: Executor) -> ClassReport:
     began = time.monotonic()
     run = _ClassRun(options)
     futures: dict[Future[ExecResult], tuple[str, str]] = {}

@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbgrader.api import Gradebook
@@ -48,6 +49,37 @@ def quiet_gradebook() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", _NOT_IN_SESSION, SAWarning)
         yield
+
+
+@contextmanager
+def one_engine_per_database() -> Iterator[None]:
+    """While a class is recorded, every nbgrader ``Gradebook`` of one URL shares an engine.
+
+    nbgrader opens a new gradebook, with a new SQLAlchemy engine, in each step
+    of each notebook (``SaveAutoGrades``, ``AssignLatePenalties``, ...), and an
+    engine compiles every SQL statement afresh: compiling was most of the time
+    spent recording a notebook. A shared engine compiles each statement once;
+    ``Gradebook.close`` disposes of its connections, not of the compiled cache.
+    Recording happens in one thread (phase 3), so nothing else sees the engine.
+    """
+    import nbgrader.api as api
+
+    original = api.create_engine
+    engines: dict[tuple[str, str], Any] = {}
+
+    def shared(url: str, **options: Any) -> Any:
+        key = (str(url), repr(sorted(options.items())))
+        if key not in engines:
+            engines[key] = original(url, **options)
+        return engines[key]
+
+    api.create_engine = shared
+    try:
+        yield
+    finally:
+        api.create_engine = original
+        for engine in engines.values():
+            engine.dispose()
 
 
 def regular_files(folder: Path, ignore: list[str]) -> dict[str, Path]:

@@ -347,7 +347,8 @@ def _runtime_names() -> tuple[str, ...]:
 
 
 def _loaded_not_bound(tree: ast.AST) -> set[str]:
-    loaded, bound = set(), set()
+    loaded: set[str] = set()
+    bound: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)

@@ -31,9 +31,10 @@ start: $(STAMP) ## open the course in JupyterLab (NO_BROWSER=1 to only print the
 test: $(STAMP) ## run the whole test suite (helpers, notebooks, release, grading)
 	$(BIN)/pytest -n auto
 
-lint: $(STAMP) ## ruff lint and format check, notebooks included
+lint: $(STAMP) ## ruff lint and format check (notebooks included), mypy --strict
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy
 
 format: $(STAMP) ## apply ruff's fixes and formatting (then run make release)
 	$(BIN)/ruff check --fix $(LINTED)

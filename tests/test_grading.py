@@ -35,10 +35,10 @@ def solution_ids(nb: NotebookNode) -> list[str]:
     return [nbmeta.grade_id(cell) or "" for cell in nb.cells if nbmeta.is_solution(cell)]
 
 
-def samples(notebook: str, kind: str) -> dict[str | None, str]:
+def samples(notebook: str, kind: str) -> dict[str, str]:
     """``{solution grade_id: replacement source}`` for one kind of sample."""
     source = nbmeta.read(notebook_path(SOLUTIONS, notebook))
-    found: dict[str | None, str] = {}
+    found: dict[str, str] = {}
     for cell_id in solution_ids(source):
         path = SAMPLES / notebook / cell_id / f"{kind}.py"
         if path.is_file():

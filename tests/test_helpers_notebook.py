@@ -99,7 +99,8 @@ def course(
 
 
 def run(shell: InteractiveShell, source: str) -> ExecutionResult:
-    return shell.run_cell(source, store_history=False)
+    result: ExecutionResult = shell.run_cell(source, store_history=False)
+    return result
 
 
 @pytest.fixture
@@ -124,7 +125,7 @@ def test_start_installs_the_hooks_and_says_so(
     assert ExerciseFailure in course.custom_exceptions
     assert NotImplementedError in course.custom_exceptions
     assert len(course_hooks(course)) == 1
-    assert sys.modules["lending"].__checkpoint__ == "00-orientation"  # type: ignore[attr-defined]
+    assert sys.modules["lending"].__checkpoint__ == "00-orientation"
 
 
 def test_helpers_start_is_the_same_start(
@@ -389,7 +390,9 @@ def test_an_unwritable_workspace_is_reported_not_raised(
 
 
 def progress(workspace: Path) -> dict[str, dict[str, str]]:
-    return json.loads((workspace / "progress.json").read_text("utf-8"))
+    text = (workspace / "progress.json").read_text("utf-8")
+    recorded: dict[str, dict[str, str]] = json.loads(text)
+    return recorded
 
 
 def test_a_passing_test_cell_is_recorded_and_announced(

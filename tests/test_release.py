@@ -6,6 +6,7 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from nbformat import NotebookNode
@@ -18,8 +19,9 @@ NAMES = assignments()
 ID_PATTERN = re.compile(r"^\d\d-[a-z]+(-[a-z]+)*$")
 
 
-def _json(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+def _json(path: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
 
 
 @pytest.fixture(scope="module")
@@ -125,4 +127,4 @@ def test_solution_outputs_are_clean(name: str) -> None:
 
 
 def _kind(output: NotebookNode) -> str:
-    return output.get("name", "") if output.output_type == "stream" else output.output_type
+    return str(output.get("name", "") if output.output_type == "stream" else output.output_type)

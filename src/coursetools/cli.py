@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         "grade", help="grade every submission of assignments, in parallel and sandboxed"
     )
     args = parser.parse_args(argv)
-    return args.run(args)
+    code: int = args.run(args)
+    return code
 
 
 if __name__ == "__main__":

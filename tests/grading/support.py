@@ -168,12 +168,10 @@ def _edit(nb: NotebookNode, edit: dict[str, Any]) -> None:
     elif op == "set_source":
         cell.source = edit["source"]
     elif op == "set_type":
-        new = (
-            nbformat.v4.new_markdown_cell
-            if edit["cell_type"] == "markdown"
-            else nbformat.v4.new_raw_cell
-        )
-        nb.cells[index] = new(cell.source, metadata=cell.metadata)
+        if edit["cell_type"] == "markdown":
+            nb.cells[index] = nbformat.v4.new_markdown_cell(cell.source, metadata=cell.metadata)
+        else:
+            nb.cells[index] = nbformat.v4.new_raw_cell(cell.source, metadata=cell.metadata)
     elif op == "set_meta":
         cell.metadata.nbgrader[edit["key"]] = edit["value"]
     elif op == "rename":
@@ -193,4 +191,5 @@ def submission(case: Case, course: Course) -> bytes:
     nb = replace_cells(course.solved, answers)
     for edit in case.spec.get("edits", []):
         _edit(nb, edit)
-    return nbformat.writes(nb).encode()
+    text: str = nbformat.writes(nb)
+    return text.encode()

@@ -7,6 +7,7 @@ import html
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -102,10 +103,10 @@ def test_only_hidden_only_lines_are_redacted() -> None:
     assert redactor.text(f"{hint}\n> assert secret() == 42") == f"{hint}\n[hidden test line]"
 
 
-def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
+def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
     code = main(["notebook", *argv, "--timeout", "30"])
     out = capsys.readouterr().out
-    result = json.loads(out)
+    result: dict[str, Any] = json.loads(out)
     result["exit_code"] = code
     return result
 

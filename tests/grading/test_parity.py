@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pytest
 
 from coursetools import nbmeta
@@ -58,7 +59,7 @@ def _orientation(root: Path) -> list[str]:
     for student, nb in students.items():
         path = root / "submitted" / student / ORIENTATION / f"{ORIENTATION}.ipynb"
         path.parent.mkdir(parents=True)
-        nbmeta.nbformat.write(nb, path)
+        nbformat.write(nb, path)
     return list(students)
 
 

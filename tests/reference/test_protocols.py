@@ -8,6 +8,8 @@ Protocol. It caught a real error: with plain attributes (invariant) in
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from mypy import api
 
 CONFORMANCE = """
@@ -39,8 +41,10 @@ def repositories(
 """
 
 
-def test_implementations_conform_to_their_protocols() -> None:
+def test_implementations_conform_to_their_protocols(tmp_path: Path) -> None:
+    checked = tmp_path / "conformance.py"
+    checked.write_text(CONFORMANCE, encoding="utf-8")
     report, errors, status = api.run(
-        ["--strict", "--no-incremental", "--cache-dir=/dev/null", "-c", CONFORMANCE]
+        ["--strict", "--no-incremental", "--cache-dir=/dev/null", str(checked)]
     )
     assert status == 0, report + errors

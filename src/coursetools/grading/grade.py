@@ -200,7 +200,7 @@ class _ClassRun:
                     stderr_fails=self.options.stderr_fails,
                     unrun=built.unreadable,
                 )
-                self.recorder.record(student, name_of, name, judged)
+                self.recorder.record(student, name_of, name, judged, built.flagged())
                 lines.append(self._line(student, name, judged))
             self.recorder.finish(student, name_of)
         except Exception as exc:
@@ -233,11 +233,7 @@ class _ClassRun:
             max_score=max_score,
             failed=judged.reasons,
             not_run=not_run,
-            flagged={
-                labels.get(i, str(i)): list(map(str, built.flags(i)))
-                for i in built.screened
-                if built.flags(i)
-            },
+            flagged=built.flagged(),
             seconds=result.seconds if result else 0.0,
             runs=result.runs if result else 0,
             phases={

@@ -63,6 +63,15 @@ class Rebuilt:
         """What the screen noticed in the answer at ``index`` and let run."""
         return self.screened[index].flags if index in self.screened else ()
 
+    def flagged(self) -> dict[str, list[str]]:
+        """``{answer grade_id: what to review}`` for every answer the screen flagged."""
+        labels = {plan.index: plan.label for plan in self.plan}
+        return {
+            labels.get(i, str(i)): screen.summary(self.flags(i))
+            for i in self.screened
+            if self.flags(i)
+        }
+
 
 def _quiet_read(text: str) -> NotebookNode:
     with warnings.catch_warnings():
@@ -207,7 +216,7 @@ def rebuild(
             if verdict.findings:
                 screened[item.index] = verdict
             if not verdict.allowed:
-                reason = "it " + "; ".join(map(str, verdict.refused))
+                reason = "it " + "; ".join(screen.summary(verdict.refused))
                 not_run[item.index] = reason
                 plan[i] = CellPlan(item.index, ANSWER, refusal(reason), label=item.label)
     return Rebuilt(nb, tuple(plan), not_run, unreadable, screened)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-from nbgrader.api import Gradebook
+from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import (
     AssignLatePenalties,
@@ -39,6 +39,7 @@ from coursetools.grading.scoring import Judged
 # nbgrader 0.9.6's gradebook code triggers this SQLAlchemy 2 warning on every
 # new submission; it is harmless (nbgrader adds the objects right after).
 _NOT_IN_SESSION = r"Object of type <\w+> not in session"
+REVIEW_NOTE = "Noted for the instructor (it costs no marks): this answer "
 
 
 @contextmanager
@@ -162,8 +163,19 @@ class Recorder:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
 
-    def record(self, student: str, assignment: str, notebook: str, judged: Judged) -> None:
-        """Save one notebook's grades and write its autograded copy."""
+    def record(
+        self,
+        student: str,
+        assignment: str,
+        notebook: str,
+        judged: Judged,
+        flagged: dict[str, list[str]] | None = None,
+    ) -> None:
+        """Save one notebook's grades and write its autograded copy.
+
+        ``flagged``: answers the screen flagged for review (by grade_id); each gets
+        the automatic comment formgrader shows beside the answer, in neutral words.
+        """
         resources = {
             "nbgrader": {
                 "student": student,
@@ -180,8 +192,22 @@ class Recorder:
                 scoring, _ = IgnorePattern(config=self.config).preprocess(scoring, resources)
             SaveAutoGrades(config=self.config).preprocess(scoring, resources)
             AssignLatePenalties(config=self.config).preprocess(scoring, resources)
+            if flagged:
+                self._comment(student, assignment, notebook, flagged)
             shown, _ = CheckCellMetadata(config=self.config).preprocess(shown, resources)
             nbformat.write(shown, self.autograded(student, assignment) / f"{notebook}.ipynb")
+
+    def _comment(
+        self, student: str, assignment: str, notebook: str, flagged: dict[str, list[str]]
+    ) -> None:
+        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+            for grade_id, notes in flagged.items():
+                try:
+                    comment = gb.find_comment(grade_id, notebook, assignment, student)
+                except MissingEntry:  # not a solution cell of the gradebook's notebook
+                    continue
+                comment.auto_comment = REVIEW_NOTE + "; ".join(notes) + "."
+            gb.db.commit()
 
     def finish(self, student: str, assignment: str) -> None:
         """nbgrader's permissions on the autograded files (444, or 664 if group-shared)."""

@@ -76,6 +76,14 @@ class Verdict:
         return tuple(f for f in self.findings if not f.capability.refused)
 
 
+def summary(findings: tuple[Finding, ...]) -> list[str]:
+    """One line for people per capability: its words and where it showed."""
+    details: dict[Capability, list[str]] = {}
+    for finding in findings:
+        details.setdefault(finding.capability, []).append(finding.detail)
+    return [f"{capability.words} ({', '.join(found)})" for capability, found in details.items()]
+
+
 # -- refused: the shell that runs the tests --------------------------------------
 SHELL_CALLS = frozenset({"run_line_magic", "run_cell_magic", "system", "getoutput"})
 REFUSED_MAGICS = frozenset(

@@ -112,11 +112,7 @@ def grade_notebook(
         max_score=sum(c.max_score for c in cells),
         cells=cells,
         not_run=not_run,
-        flagged={
-            labels.get(i, str(i)): list(map(str, built.flags(i)))
-            for i in built.screened
-            if built.flags(i)
-        },
+        flagged=built.flagged(),
         error=unrun,
         isolation={
             "mechanisms": list(result.mechanisms) if result else [],

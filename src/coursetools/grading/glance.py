@@ -23,6 +23,7 @@ from coursetools.grading.record import REVIEW_NOTE, quiet_gradebook
 
 UNREADABLE = "no readable autograded notebook"
 NO_MESSAGE = "failed without a message"
+SQLITE = "sqlite:///"
 
 
 @dataclass
@@ -89,6 +90,8 @@ def gather(
     from nbgrader.api import Gradebook
 
     coursedir, _ = courses.load(root, db_url)
+    if coursedir.db_url.startswith(SQLITE) and not Path(coursedir.db_url[len(SQLITE) :]).is_file():
+        raise courses.CourseError(f"no gradebook in {root}: is it a course folder?")
     found = courses.assignment(coursedir, assignment)
     scores: dict[str, float] = {}
     exercises: dict[tuple[str, str], Exercise] = {}

@@ -130,11 +130,15 @@ def _timings(glance: Glance) -> str:
         )
     timings = sorted(glance.timings, key=lambda t: (-t.seconds, t.student, t.notebook))
     phases = sorted({phase for t in timings for phase in t.phases})
-    figure = Figure(figsize=(6, 3))
-    axes = figure.subplots()
-    axes.hist([t.seconds for t in timings], bins=20, color="#aa7744", edgecolor="white")
-    axes.set_xlabel("seconds to grade one notebook")
-    axes.set_ylabel("notebooks")
+    means = [statistics.fmean(t.phases.get(p, 0.0) for t in timings) for p in phases]
+    figure = Figure(figsize=(9, 0.3 * len(phases) + 2))
+    spread, split = figure.subplots(1, 2)
+    spread.hist([t.seconds for t in timings], bins=20, color="#aa7744", edgecolor="white")
+    spread.set_xlabel("seconds executing one notebook (every run)")
+    spread.set_ylabel("notebooks")
+    split.barh(phases, means, color="#aa7744")
+    split.invert_yaxis()
+    split.set_xlabel("mean seconds per notebook, by phase")
     figure.tight_layout()
     rows = [
         [
@@ -147,8 +151,10 @@ def _timings(glance: Glance) -> str:
     ]
     return (
         head
-        + _png(figure, "histogram of grading times")
-        + _table(["student", "notebook", "seconds", *phases], rows)
+        + _png(figure, "grading times: their spread, and the mean of each phase")
+        + "<details><summary>every notebook, slowest first</summary>"
+        + _table(["student", "notebook", "executing (s)", *phases], rows)
+        + "</details>"
     )
 
 

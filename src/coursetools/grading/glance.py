@@ -63,7 +63,7 @@ class Flag:
 
 @dataclass(frozen=True)
 class Timing:
-    """One notebook's grading time, by phase, from a class run's JSON report."""
+    """One notebook's time executing (every run) and by phase, from a class run's JSON."""
 
     student: str
     notebook: str

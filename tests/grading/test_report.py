@@ -59,3 +59,14 @@ def test_a_folder_that_is_no_course_is_refused(
     assert main(["report", "01-schemas", "--course", str(tmp_path)]) == 2
     assert "no gradebook" in capsys.readouterr().err
     assert _files(tmp_path) == []
+
+
+def test_course_report_hands_every_argument_to_the_report(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from coursetools.cli import main as course
+
+    with pytest.raises(SystemExit):
+        course(["report", "-h"])
+    out = capsys.readouterr().out
+    assert all(option in out for option in ("--run-report", "--output", "--db", "--course"))

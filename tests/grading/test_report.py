@@ -39,16 +39,29 @@ def _files(folder: Path) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("assignment", "message"),
-    [(demo.ASSIGNMENT, "has no grades yet"), ("99-missing", "no assignment '99-missing'")],
-    ids=["not graded yet", "unknown assignment"],
+    ("assignment", "run_report", "message"),
+    [
+        (demo.ASSIGNMENT, None, "has no grades yet"),
+        ("99-missing", None, "no assignment '99-missing'"),
+        (demo.ASSIGNMENT, '{"cells": []}', "not a class run's JSON report"),
+        (demo.ASSIGNMENT, "[{", "not a class run's JSON report"),
+    ],
+    ids=["not graded yet", "unknown assignment", "another JSON", "not JSON"],
 )
 def test_bad_requests_exit_2_and_write_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], assignment: str, message: str
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    assignment: str,
+    run_report: str | None,
+    message: str,
 ) -> None:
     root = make_course(tmp_path / "course").root
+    argv = ["report", assignment, "--course", str(root)]
+    if run_report is not None:
+        (root / "run.json").write_text(run_report)
+        argv += ["--run-report", str(root / "run.json")]
     before = _files(root)
-    assert main(["report", assignment, "--course", str(root)]) == 2
+    assert main(argv) == 2
     assert message in capsys.readouterr().err
     assert _files(root) == before
 

@@ -93,6 +93,7 @@ def gather(
     if coursedir.db_url.startswith(SQLITE) and not Path(coursedir.db_url[len(SQLITE) :]).is_file():
         raise courses.CourseError(f"no gradebook in {root}: is it a course folder?")
     found = courses.assignment(coursedir, assignment)
+    lines = _report(run_report, assignment) if run_report else []
     scores: dict[str, float] = {}
     exercises: dict[tuple[str, str], Exercise] = {}
     flags: list[Flag] = []
@@ -137,17 +138,7 @@ def gather(
         raise courses.CourseError(
             f"{assignment!r} has no grades yet: run `course grade {assignment}` first"
         )
-    lines = _report(run_report, assignment) if run_report else []
-    flags += [
-        Flag(str(line["student"]), str(line["notebook"]), cell, Concern.NOT_RUN, str(why))
-        for line in lines
-        for cell, why in sorted(line.get("not_run", {}).items())
-    ]
-    flags += [
-        Flag(str(line["student"]), str(line["notebook"]), "", Concern.NOT_GRADED, line["error"])
-        for line in lines
-        if line.get("error")
-    ]
+    flags += _run_flags(lines)
     return Glance(
         assignment,
         max_score,
@@ -201,6 +192,18 @@ def _report(path: Path, assignment: str) -> list[dict[str, Any]]:
         ]
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise courses.CourseError(f"{path}: not a class run's JSON report ({exc!r})") from exc
+
+
+def _run_flags(lines: list[dict[str, Any]]) -> list[Flag]:
+    """What only a class run knows: the answers it did not run, the notebooks it could not."""
+    flags = []
+    for line in lines:
+        student, notebook = str(line["student"]), str(line["notebook"])
+        for cell, why in sorted(line.get("not_run", {}).items()):
+            flags.append(Flag(student, notebook, str(cell), Concern.NOT_RUN, str(why)))
+        if line.get("error"):
+            flags.append(Flag(student, notebook, "", Concern.NOT_GRADED, str(line["error"])))
+    return flags
 
 
 def _timing(line: dict[str, Any]) -> Timing:

@@ -13,7 +13,7 @@ LINTED := src tests benchmarks solutions
 CHECK_PYTHON = @$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"Python 3.11+ is needed, $(PYTHON) is {v.major}.{v.minor}: run make PYTHON=python3.12 ...")'
 
 .DEFAULT_GOAL := help
-.PHONY: help setup learner start test lint format release outputs bench bench-service grade bench-grade clean
+.PHONY: help setup learner start test lint format release outputs bench bench-service grade report bench-grade clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -74,6 +74,9 @@ bench-service: $(STAMP) ## GET /books of the reference service against in-memory
 
 grade: $(STAMP) ## grade a class: make grade A=01-schemas [COURSE=path] (docs/instructors.md)
 	$(BIN)/course grade $(A) --course $(or $(COURSE),.)
+
+report: $(STAMP) ## the graded class at a glance: make report A=01-schemas [COURSE=path] [RUN=run.json]
+	$(BIN)/course report $(A) --course $(or $(COURSE),.) $(if $(RUN),--run-report $(RUN),)
 
 bench-grade: $(STAMP) ## a synthetic class graded by the course's grader and by plain nbgrader
 	$(BIN)/python benchmarks/bench_grade.py

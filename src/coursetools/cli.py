@@ -3,6 +3,7 @@
 course release              solutions/ -> notebooks/ (+ exercise catalogue)
 course outputs [NN-name..]  re-execute solutions in place (committed outputs)
 course grade ASSIGNMENT..   grade a class (every option: course grade -h)
+course report ASSIGNMENT    the graded class at a glance, one HTML page (course report -h)
 course lab-mode MODE        JupyterLab for a learner (quiet, no instructor tools) or an instructor
 """
 
@@ -51,17 +52,17 @@ def _lab_mode(args: argparse.Namespace) -> int:
     return 0
 
 
-def _grade(rest: list[str]) -> int:
+def _grading(command: str, rest: list[str]) -> int:
     """The class grader's own parser reads every argument, ``-h`` included."""
     from coursetools.grading.cli import main as grading
 
-    return grading(["class", *rest])
+    return grading([command, *rest])
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["grade"]:
-        return _grade(argv[1:])
+    if argv[:1] in (["grade"], ["report"]):
+        return _grading("class" if argv[0] == "grade" else "report", argv[1:])
     parser = argparse.ArgumentParser(prog="course", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("release", help="regenerate notebooks/ from solutions/").set_defaults(
@@ -73,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "grade", help="grade every submission of assignments, in parallel and sandboxed"
     )
+    commands.add_parser("report", help="the graded class at a glance: one HTML page")
     lab_mode = commands.add_parser(
         "lab-mode", help="set up this environment's JupyterLab for a learner or an instructor"
     )

@@ -130,3 +130,19 @@ def test_the_sample_class_is_not_trivial(courses_graded: tuple[Path, Path, list[
         for student, row in graded.items()
     }
     assert totals == {"d-solution": 6.0, "d-untouched": 0.0, "d-wrong": 5.0, "d-partial": 3.0}
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("assignment", [demo.ASSIGNMENT, ORIENTATION])
+def test_the_report_reads_a_class_nbgrader_graded_as_ours(
+    courses_graded: tuple[Path, Path, list[str]], assignment: str
+) -> None:
+    from coursetools.grading.glance import gather
+
+    theirs, ours, orientation = courses_graded
+    if assignment == ORIENTATION and not orientation:
+        pytest.skip("solutions/00-orientation is not in this checkout")
+    expected, found = gather(theirs, assignment), gather(ours, assignment)
+    assert expected.scores and found.scores == expected.scores
+    assert any(exercise.failures for exercise in expected.exercises)
+    assert found.exercises == expected.exercises  # pass counts and first lines of failures

@@ -3,6 +3,7 @@
 class ASSIGNMENT...   grade every submission (submitted/<student>/ASSIGNMENT/)
 notebook FILE         grade one notebook against --source; print JSON
 feedback ASSIGNMENT   HTML feedback without hidden tests (--show-hidden-tests)
+report ASSIGNMENT     one HTML page: the class at a glance, for the instructor
 sample-class FOLDER   a course folder with a synthetic class submitted, to try it all
 probe                 which isolation mechanisms work on this machine
 """
@@ -158,6 +159,24 @@ def _feedback(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from coursetools.grading import course as courses
+    from coursetools.grading.glance import gather
+    from coursetools.grading.glance_page import render
+
+    root = args.course.resolve()
+    try:
+        page = render(gather(root, args.assignment, args.db, args.run_report))
+    except courses.CourseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    output = args.output or root / "reports" / f"{args.assignment}.html"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(page, encoding="utf-8")
+    print(output)
+    return 0
+
+
 def _sample_class(args: argparse.Namespace) -> int:
     from coursetools.grading.sample import build
     from coursetools.layout import NOTEBOOKS, assignments
@@ -219,6 +238,20 @@ def parser() -> argparse.ArgumentParser:
     feedback.add_argument("--show-hidden-tests", action="store_true")
     feedback.add_argument("--force", action="store_true")
     feedback.set_defaults(run=_feedback)
+
+    report = commands.add_parser("report", help="the class at a glance: one HTML page")
+    report.add_argument("assignment")
+    report.add_argument("--course", type=Path, default=Path.cwd(), help="course root (cwd)")
+    report.add_argument("--db", help="gradebook SQLAlchemy URL (default: the course's)")
+    report.add_argument(
+        "--run-report",
+        type=Path,
+        help="a class run's --report JSON: grading times, answers not run",
+    )
+    report.add_argument(
+        "--output", type=Path, help="where to write the page (COURSE/reports/ASSIGNMENT.html)"
+    )
+    report.set_defaults(run=_report)
 
     sample = commands.add_parser(
         "sample-class", help="a course folder with a synthetic class submitted, to try grading"

@@ -2,11 +2,13 @@
 
 A learner opening a notebook must never meet a cell that fails for a reason
 that is not their own code: the setup and every worked example run cleanly
-in the untouched student version, and exercise cells fail with the course's
-own messages.
+in the untouched student version, and every graded test cell says, without a
+traceback, that its exercise is not solved yet.
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from nbformat import NotebookNode
@@ -16,6 +18,8 @@ from coursetools.execute import execute
 from coursetools.layout import NOTEBOOKS, assignments, notebook_path
 
 UNSOLVED = {"NotImplementedError", "NameError"}
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+TRACEBACK = ("Traceback", "Cell In[", "----> ", "File <")
 
 
 def _problems(cell: NotebookNode) -> list[str]:
@@ -42,3 +46,16 @@ def test_untouched_student_version_fails_only_in_exercises(name: str) -> None:
     assert unexpected == {}, "cells that fail for a reason that is not the learner's"
     for cell in nbmeta.test_cells(executed):
         assert _problems(cell), f"{nbmeta.grade_id(cell)} passes with no answer written"
+    messages = {nbmeta.grade_id(cell): _shown(cell) for cell in nbmeta.test_cells(executed)}
+    unclear = {
+        grade_id: text
+        for grade_id, text in messages.items()
+        if "not solved yet" not in text or any(mark in text for mark in TRACEBACK)
+    }
+    assert unclear == {}, "an unsolved exercise's test cell must say so, without a traceback"
+
+
+def _shown(cell: NotebookNode) -> str:
+    """What the learner reads under a cell: its error output, colours removed."""
+    errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+    return ANSI.sub("", "\n".join(line for o in errors for line in o.traceback))

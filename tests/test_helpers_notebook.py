@@ -295,8 +295,32 @@ def test_an_undefined_name_keeps_its_traceback_and_gains_a_way_out(
 
 
 @pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        ("def find():\n    pass\nfind().title", "None, where an object with `.title`"),
+        (
+            "async def find():\n    return 1\nfind().title",
+            "a coroutine of `find()` that was never awaited",
+        ),
+    ],
+)
+def test_an_attribute_read_from_a_mistake_names_the_mistake(
+    started: InteractiveShell, capsys: pytest.CaptureFixture[str], source: str, words: str
+) -> None:
+    result = run(started, source)
+    assert isinstance(result.error_in_exec, AttributeError)
+    out = plain(capsys.readouterr().out)
+    assert f"Not yet: {words}" in out and "hint:" in out
+    assert "Traceback" not in out
+
+
+@pytest.mark.parametrize(
     ("source", "error"),
-    [("1 / 0", ZeroDivisionError), ("assert 1 == 2, 'plain assert'", AssertionError)],
+    [
+        ("1 / 0", ZeroDivisionError),
+        ("assert 1 == 2, 'plain assert'", AssertionError),
+        ("'text'.title_case()", AttributeError),
+    ],
 )
 def test_other_errors_keep_the_usual_traceback(
     started: InteractiveShell,

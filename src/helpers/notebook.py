@@ -23,6 +23,7 @@ from typing import Any
 
 from helpers.checkpoint import restore
 from helpers.checks import ExerciseFailure
+from helpers.mistakes import in_attribute_error
 from helpers.workspace import Workspace, WorkspaceError, saving_enabled, target_of, workspace_dir
 
 STUB = "raise NotImplementedError()"
@@ -65,7 +66,7 @@ def _shell() -> Any:
 
 def _install(shell: Any, notebook_id: str) -> None:
     shell.set_custom_exc(
-        (ExerciseFailure, NotImplementedError, NameError),
+        (ExerciseFailure, NotImplementedError, NameError, AttributeError),
         lambda *args, **kwargs: _show_exercise_error(*args, notebook_id=notebook_id, **kwargs),
     )
     callbacks = shell.events.callbacks["post_run_cell"]
@@ -109,19 +110,35 @@ def _show_exercise_error(
     notebook_id: str = "",
 ) -> list[str]:
     lines: list[str] | None
-    if isinstance(value, NameError):
+    if isinstance(value, AttributeError):
+        mistake = in_attribute_error(value)
+        lines = (
+            None if mistake is None else [f"Not yet: {mistake.got}", f"  hint:     {mistake.hint}"]
+        )
+        if lines is None:
+            return _with_traceback(shell, etype, value, tb, tb_offset, [])
+    elif isinstance(value, NameError):
         lines = unsolved_message(notebook_id, getattr(value, "name", None) or "")
         if lines is None:
             # Keep the traceback (the typo may sit deep in the learner's function), add a way out.
-            stb = [
-                *shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset),
-                *UNDEFINED,
-            ]
-            shell._showtraceback(etype, value, stb)
-            return stb
+            return _with_traceback(shell, etype, value, tb, tb_offset, list(UNDEFINED))
     else:
         lines = exercise_message(value)
     stb = [f"{RED}{lines[0]}{RESET}", *lines[1:]]
+    shell._showtraceback(etype, value, stb)
+    return stb
+
+
+def _with_traceback(
+    shell: Any,
+    etype: type[BaseException],
+    value: BaseException,
+    tb: TracebackType | None,
+    tb_offset: int | None,
+    after: list[str],
+) -> list[str]:
+    """IPython's usual traceback, followed by ``after``."""
+    stb = [*shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset), *after]
     shell._showtraceback(etype, value, stb)
     return stb
 

@@ -115,6 +115,12 @@ def test_every_exercise_has_wrong_and_hardcoded_samples(notebook: str) -> None:
         assert sorted(samples(notebook, kind), key=str) == sorted(solution_ids(source)), kind
 
 
+def test_the_corpus_of_typical_mistakes_names_each_one() -> None:
+    """Notebooks 00-05 keep at least 60 typical wrong answers, each naming its message's words."""
+    corpus = [p for p in SAMPLES.glob("0[0-5]-*/*/wrong*.py") if FEEDBACK.search(p.read_text())]
+    assert len(corpus) >= 60, f"{len(corpus)} wrong answers with `# feedback:` words"
+
+
 def test_solution_scores_full_marks(graded: GradedClass) -> None:
     assert graded.max_points, f"{graded.notebook} has no graded test cells"
     assert graded.scores("solution") == graded.max_points

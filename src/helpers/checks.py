@@ -117,8 +117,10 @@ def fail(
 def _fail_mistake(
     what: str, expected: object, mistake: mistakes.Mistake, hint: str | None
 ) -> NoReturn:
-    """Fail naming the mistake that was recognised; its hint replaces one written for another."""
-    fail(what, expected=expected, got=Described(mistake.got), hint=mistake.hint or hint)
+    """Fail naming the mistake that was recognised; a certain one's hint replaces the check's,
+    which was written for another mistake."""
+    chosen = (mistake.hint or hint) if mistake.certain else (hint or mistake.hint)
+    fail(what, expected=expected, got=Described(mistake.got), hint=chosen)
 
 
 def _fail_raised(what: str, exc: Exception, hint: str | None) -> NoReturn:
@@ -285,12 +287,15 @@ def expect_valid(
             or "Validators should raise ValueError; Pydantic turns it into a ValidationError.",
         )
     if not isinstance(result, model):  # a model validator that returned something else
-        mistake = mistakes.in_value(result, model)
         fail(
             what,
             expected=Described(f"a {model.__name__} instance"),
-            got=Described(mistake.got if mistake else f"{type(result).__name__}: {show(result)}"),
-            hint=mistake.hint if mistake else "A `model_validator(mode='after')` returns `self`.",
+            got=Described(
+                "None: a model validator returned nothing"
+                if result is None
+                else f"{type(result).__name__}: {show(result)}"
+            ),
+            hint="A `model_validator(mode='after')` must `return self`.",
         )
     return result
 

@@ -35,6 +35,9 @@ class Mistake:
     kind: Kind
     got: str
     hint: str
+    certain: bool = True
+    """Whether the value proves the mistake; if not (a None may be a lookup that found
+    nothing), the check's own hint is kept and this one only fills its absence."""
 
 
 def in_value(value: object, expected: object = None) -> Mistake | None:
@@ -44,9 +47,9 @@ def in_value(value: object, expected: object = None) -> Mistake | None:
     if value is None and expected is not None and not _is_none_type(expected):
         return Mistake(
             Kind.MISSING_RETURN,
-            "None: nothing was returned",
-            "A function without `return` gives None: end it with `return <the result>`"
-            " (a `model_validator(mode='after')` must `return self`).",
+            "None: nothing was returned (is a `return` missing, or did a lookup find nothing?)",
+            "A function that ends without `return` gives None: end it with `return <the result>`.",
+            certain=False,
         )
     if _is_orm(value) and _wants_schema(expected):
         schema = expected if isinstance(expected, type) else type(expected)
@@ -62,10 +65,12 @@ def in_value(value: object, expected: object = None) -> Mistake | None:
 
 def in_error(error: BaseException) -> Mistake | None:
     """The mistake an exception shows, if it is one of the recognised kinds."""
-    from sqlalchemy.exc import MissingGreenlet
+    from sqlalchemy.exc import MissingGreenlet, StatementError
     from sqlalchemy.orm.exc import DetachedInstanceError
     from starlette.routing import NoMatchFound
 
+    if isinstance(error, StatementError) and isinstance(error.orig, MissingGreenlet):
+        error = error.orig  # raised while running a statement: the lazy load's query
     if isinstance(error, MissingGreenlet):
         return Mistake(
             Kind.LAZY_LOAD,
@@ -89,6 +94,8 @@ def in_error(error: BaseException) -> Mistake | None:
             "Routes are looked up by name: the route function's name, unless `name=` is "
             "given. Name the function (or `name=`) exactly as the task says.",
         )
+    if isinstance(error, AttributeError):
+        return in_attribute_error(error)
     orm_input = _orm_input(error)
     if orm_input is not None:
         return Mistake(
@@ -110,6 +117,7 @@ def in_attribute_error(error: AttributeError) -> Mistake | None:
             f"None, where an object with `.{error.name}` was expected",
             "A function that ends without `return` gives None (a `model_validator` must "
             "`return self`); a lookup that finds nothing gives None too.",
+            certain=False,
         )
     if inspect.isawaitable(obj):
         return _not_awaited(obj)
@@ -155,8 +163,10 @@ def _wants_schema(expected: object) -> bool:
 
 
 def _orm_input(error: BaseException) -> object | None:
-    """An ORM object that a schema refused, from a validation error's details."""
-    if not isinstance(error, ValidationError):
+    """An ORM object that a schema refused, from a (response) validation error's details."""
+    from fastapi.exceptions import ResponseValidationError
+
+    if not isinstance(error, ValidationError | ResponseValidationError):
         return None
     for item in error.errors():
         found = item.get("input") if isinstance(item, dict) else None

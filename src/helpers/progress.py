@@ -79,7 +79,7 @@ def table(
     return rows
 
 
-_LABEL = {
+LABEL = {
     Status.PASSED: "visible checks passed",
     Status.FAILED: "visible checks failed",
     Status.NOT_RUN: "not run",
@@ -123,7 +123,7 @@ def render_html(store: ProgressStore | None = None, catalogue: Catalogue | None 
         )
         for _, title, points, status in rows:
             body.append(
-                f"<tr><td style='color:{_COLOUR[status]}'>{_SYMBOL[status]} {_LABEL[status]}</td>"
+                f"<tr><td style='color:{_COLOUR[status]}'>{_SYMBOL[status]} {LABEL[status]}</td>"
                 f"<td style='text-align:left'>{html.escape(title)}</td>"
                 f"<td>worth {points:g}</td></tr>"
             )

@@ -1,5 +1,4 @@
 # workspace: lending/schemas.py
-
 # feedback: `return self`
 # the model validator returns nothing
 from datetime import date, timedelta

@@ -1,5 +1,4 @@
 # workspace: lending/schemas.py
-
 # feedback: two weeks before its due date
 # feedback: Compare `as_of`
 # judges on the computer's date, not on as_of

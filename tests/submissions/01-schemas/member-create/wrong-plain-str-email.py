@@ -1,5 +1,4 @@
 # workspace: lending/schemas.py
-
 # feedback: an address without an @
 # feedback: EmailStr
 # email is plain text

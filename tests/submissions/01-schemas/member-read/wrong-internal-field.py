@@ -1,5 +1,4 @@
 # workspace: lending/schemas.py
-
 # feedback: exactly the five public fields
 # returns staff notes to the client
 from pydantic import BaseModel, ConfigDict

@@ -1,5 +1,4 @@
 # workspace: lending/schemas.py
-
 # feedback: `null` for the name is refused
 # a client may set a field to null
 from typing import Any

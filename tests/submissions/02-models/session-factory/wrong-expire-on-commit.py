@@ -1,5 +1,4 @@
 # workspace: lending/db.py
-
 # feedback: MissingGreenlet
 # feedback: expire_on_commit=False
 # keeps the default expire_on_commit=True

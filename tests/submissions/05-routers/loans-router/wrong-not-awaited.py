@@ -1,5 +1,4 @@
 # workspace: lending/routers.py
-
 # feedback: never awaited
 # feedback: `await`
 # passes the coroutine of get_loan on, un-awaited

@@ -1,7 +1,6 @@
 # workspace: lending/routers.py
-
 # feedback: ORM object
-# feedback: LoanRead
+# feedback: where a schema belongs
 # answers the ORM loan, not a LoanRead
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field

@@ -1,5 +1,4 @@
 # workspace: lending/routers.py
-
 # feedback: never awaited
 # feedback: `await`
 # reads the new member's id from an un-awaited coroutine

@@ -1,5 +1,4 @@
 # workspace: lending/routers.py
-
 # feedback: NoMatchFound
 # feedback: looked up by name
 # the route the Location header names is called read_member

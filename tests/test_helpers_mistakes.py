@@ -152,7 +152,15 @@ async def test_expect_equal_names_an_unawaited_gather_not_the_authors_hint() -> 
 def test_expect_type_names_a_missing_return() -> None:
     with pytest.raises(ExerciseFailure) as caught:
         expect_type(None, MemberRead, what="the member")
-    assert "None: nothing was returned" in caught.value.render()
+    text = caught.value.render()
+    assert "got:      None" in text and "ends with `return" in text
+
+
+def test_a_none_keeps_the_checks_own_hint_and_adds_the_missing_return() -> None:
+    with pytest.raises(ExerciseFailure) as caught:
+        expect_equal(None, 5, what="the count", hint="Count the open loans.")
+    hint = caught.value.lines()[-1]
+    assert hint.startswith("  hint:     Count the open loans. If a function gave this None")
 
 
 async def test_expect_awaited_refuses_a_plain_function_and_an_unawaited_result() -> None:

@@ -119,7 +119,10 @@ def _fail_mistake(
 ) -> NoReturn:
     """Fail naming the mistake that was recognised; a certain one's hint replaces the check's,
     which was written for another mistake."""
-    chosen = (mistake.hint or hint) if mistake.certain else (hint or mistake.hint)
+    if mistake.certain:
+        chosen = mistake.hint or hint
+    else:
+        chosen = f"{hint} {mistake.hint}" if hint else mistake.hint
     fail(what, expected=expected, got=Described(mistake.got), hint=chosen)
 
 

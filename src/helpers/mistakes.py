@@ -36,8 +36,9 @@ class Mistake:
     got: str
     hint: str
     certain: bool = True
-    """Whether the value proves the mistake; if not (a None may be a lookup that found
-    nothing), the check's own hint is kept and this one only fills its absence."""
+    """Whether the value proves the mistake; if not (a None may come from a missing
+    ``return`` or from a lookup that found nothing), the check's own hint is kept and
+    this one is added to it."""
 
 
 def in_value(value: object, expected: object = None) -> Mistake | None:
@@ -47,8 +48,9 @@ def in_value(value: object, expected: object = None) -> Mistake | None:
     if value is None and expected is not None and not _is_none_type(expected):
         return Mistake(
             Kind.MISSING_RETURN,
-            "None: nothing was returned (is a `return` missing, or did a lookup find nothing?)",
-            "A function that ends without `return` gives None: end it with `return <the result>`.",
+            "None",
+            "If a function gave this None, check that it ends with `return <the result>`"
+            " (a lookup that finds nothing gives None too).",
             certain=False,
         )
     if _is_orm(value) and _wants_schema(expected):

@@ -1,4 +1,4 @@
-# feedback: nothing was returned
+# feedback: got:      None
 # feedback: `return
 # computes the date, but never returns it
 from datetime import date, timedelta

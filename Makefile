@@ -1,39 +1,59 @@
-# One command per habit. Everything runs inside .venv, created on first use
-# from the Python 3.11+ found as $(PYTHON).
-PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# One command per habit. Two virtual environments, each created on first use from
+# the Python 3.11+ found as $(PYTHON): .venv-learner (what the notebooks need, for
+# make start) and .venv (the course with the maintainer's and instructor's tools).
+PYTHON  ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+LEARNER_VENV ?= .venv-learner
+LEARNER_BIN  := $(LEARNER_VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LINTED := src tests benchmarks solutions
+CHECK_PYTHON = @$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"Python 3.11+ is needed, $(PYTHON) is {v.major}.{v.minor}: run make PYTHON=python3.12 ...")'
 
 .DEFAULT_GOAL := help
-.PHONY: help setup start test lint format release outputs bench grade bench-grade clean
+.PHONY: help setup learner start test lint format release outputs bench grade bench-grade clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"Python 3.11+ is needed, $(PYTHON) is {v.major}.{v.minor}: run make PYTHON=python3.12 ...")'
+	$(CHECK_PYTHON)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/course lab-mode instructor
 	@touch $@
 
-setup: $(STAMP) ## create .venv and install the course and its tools
+$(LEARNER_VENV)/.installed: pyproject.toml
+	$(CHECK_PYTHON)
+	$(PYTHON) -m venv $(LEARNER_VENV)
+	$(LEARNER_BIN)/python -m pip install --quiet --upgrade pip
+	$(LEARNER_BIN)/python -m pip install --quiet -e .
+	$(LEARNER_BIN)/course lab-mode learner
+	@touch $@
 
-start: $(STAMP) ## open the course in JupyterLab (NO_BROWSER=1 to only print the URL)
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
+setup: $(STAMP) ## create .venv and install the course with the maintainer's tools
+
+learner: $(LEARNER_VENV)/.installed ## create .venv-learner: only what the notebooks need
+
+# Without PORT, JupyterLab takes 8888 or, when that is taken, the next free port;
+# LAB_ARGS passes more options to jupyter lab.
+start: learner ## open the course in JupyterLab (PORT=9000 to choose, NO_BROWSER=1 to only print the URL)
+	PATH="$(abspath $(LEARNER_BIN)):$$PATH" $(LEARNER_BIN)/jupyter lab \
+		--ServerApp.root_dir="$(CURDIR)" \
 		--LabApp.default_url=/lab/tree/notebooks/00-orientation/00-orientation.ipynb \
-		--ServerApp.ip=127.0.0.1 $(ALLOW_ROOT) $(if $(NO_BROWSER),--no-browser,)
+		--ServerApp.ip=127.0.0.1 $(ALLOW_ROOT) $(if $(NO_BROWSER),--no-browser,) \
+		$(if $(PORT),--ServerApp.port=$(PORT) --ServerApp.port_retries=0,) $(LAB_ARGS)
 
 test: $(STAMP) ## run the whole test suite (helpers, notebooks, release, grading)
 	$(BIN)/pytest -n auto
 
-lint: $(STAMP) ## ruff lint and format check, notebooks included
+lint: $(STAMP) ## ruff lint and format check (notebooks included), mypy --strict
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy
 
 format: $(STAMP) ## apply ruff's fixes and formatting (then run make release)
 	$(BIN)/ruff check --fix $(LINTED)
@@ -45,7 +65,8 @@ release: $(STAMP) ## regenerate notebooks/ (student versions) from solutions/
 outputs: $(STAMP) ## re-execute the solution notebooks in place (NB="01-schemas" for one)
 	$(BIN)/course outputs $(NB)
 
-bench: $(STAMP) ## time each notebook's execution and autograding, and the test suite
+bench: $(STAMP) ## both environments (install time, size), time to the first cell; each notebook; the suite
+	$(BIN)/python benchmarks/install.py
 	$(BIN)/python benchmarks/bench.py
 
 grade: $(STAMP) ## grade a class: make grade A=01-schemas [COURSE=path] (docs/instructors.md)
@@ -54,5 +75,5 @@ grade: $(STAMP) ## grade a class: make grade A=01-schemas [COURSE=path] (docs/in
 bench-grade: $(STAMP) ## a synthetic class graded by the course's grader and by plain nbgrader
 	$(BIN)/python benchmarks/bench_grade.py
 
-clean: ## remove the virtual environment and caches (not your workspace)
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+clean: ## remove the virtual environments and caches (not your workspace)
+	rm -rf $(VENV) $(LEARNER_VENV) .pytest_cache .ruff_cache test-artifacts

@@ -113,17 +113,19 @@ def main() -> int:
             f"({len(graded_by_nbgrader)} honest notebooks graded by nbgrader)"
         )
         for key in sorted(set(keys) - set(agree))[:20]:
-            theirs = theirs_scores.get(key)
-            print(f"  differs: {key}: nbgrader {theirs}, class grader {our_scores[key]}")
+            print(
+                f"  differs: {key}: nbgrader {theirs_scores.get(key)}, "
+                f"class grader {our_scores[key]}"
+            )
         hostile = [s for s in students if s.endswith(HOSTILE)]
         for student in hostile:
             for notebook in notebooks:
-                theirs = [v for k, v in theirs_scores.items() if k[:2] == (student, notebook)]
-                mine = [v for k, v in our_scores.items() if k[:2] == (student, notebook)]
+                their_points = [v for k, v in theirs_scores.items() if k[:2] == (student, notebook)]
+                my_points = [v for k, v in our_scores.items() if k[:2] == (student, notebook)]
                 print(
                     f"  hostile {student:<18} {notebook:<16} nbgrader "
-                    f"{sum(v or 0 for v in theirs) if theirs else 'not graded':>10}  "
-                    f"class grader {sum(v or 0 for v in mine):g}"
+                    f"{sum(v or 0 for v in their_points) if their_points else 'not graded':>10}  "
+                    f"class grader {sum(v or 0 for v in my_points):g}"
                 )
         if args.keep:
             print(f"course folders kept in {work}")

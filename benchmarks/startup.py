@@ -1,7 +1,7 @@
 """Start-up cost as a learner meets it: run with `.venv/bin/python benchmarks/startup.py`.
 
 (a) ``make start NO_BROWSER=1`` until the printed URL works and the contents API
-    serves notebook 00 (the virtual environment already exists);
+    serves notebook 00 (the learner environment already exists: make learner);
 (b) a kernel's start until the first output of notebook 00's setup cell, split
     into kernel start-up and the setup cell itself;
 (c) where the setup cell's time goes: ``python -X importtime`` of the setup
@@ -63,7 +63,7 @@ def time_make_start(state: Path) -> tuple[float, float]:
     began = time.perf_counter()
     with log.open("wb") as out:
         process = subprocess.Popen(
-            ["make", "start", "NO_BROWSER=1", "-o", ".venv/.installed"],  # the venv exists
+            ["make", "start", "NO_BROWSER=1", "-o", ".venv-learner/.installed"],  # make learner ran
             cwd=ROOT,
             env=env,
             stdin=subprocess.DEVNULL,

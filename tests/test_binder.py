@@ -5,16 +5,16 @@ section holds the course's packages), then runs ``binder/postBuild`` from the
 repository root. Without Docker, these tests prove each step on its own:
 
 - the pip requirements resolve, for the environment's Python, from the index;
-- ``postBuild`` runs in a fresh environment that holds exactly those resolved
-  distributions, and afterwards ``helpers`` imports from the repository and
-  nbgrader's student extensions are enabled;
+- ``postBuild`` runs, under the variables repo2docker sets, in a fresh
+  environment that holds exactly those resolved distributions; afterwards
+  ``helpers`` imports from the repository, JupyterLab is quiet and nbgrader's
+  student extensions are on, its instructor extensions off;
 - the README's Binder badge opens notebook 00 in JupyterLab.
 
-The fresh environment is assembled rather than downloaded: a new venv whose
-site-packages links the resolved distributions already installed in this test
-run's environment (the pinned versions are checked to be the same; unpinned
-transitive ones may be older than a fresh resolution), with the Jupyter data and config
-files copied in. Only the build backend the resolution picked is installed for
+The fresh environment is assembled rather than downloaded (``linked_venv``:
+the resolved distributions as installed in this test run; the pinned versions
+are checked to be the same, unpinned transitive ones may be older than a fresh
+resolution). Only the build backend the resolution picked is installed for
 real, so that ``postBuild`` builds the course with what Binder would have.
 """
 
@@ -26,22 +26,30 @@ import re
 import shutil
 import subprocess
 import sys
-import sysconfig
 import urllib.parse
 from importlib import metadata
 from pathlib import Path
 
 import pytest
 import yaml
+from linked_venv import clean_env, linked_venv
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from coursetools.labmode import QUIET_SETTINGS
 from coursetools.layout import ROOT
 
 pytestmark = pytest.mark.timeout(300)
 
 BINDER = ROOT / "binder"
 NOTEBOOK_00 = "notebooks/00-orientation/00-orientation.ipynb"
+# A learner's nbgrader: the student tools on, the instructor's off.
+LEARNER_SERVER_EXTENSIONS = {
+    "validate_assignment": True,
+    "assignment_list": True,
+    "formgrader": False,
+    "course_list": False,
+}
 COPIED = shutil.ignore_patterns(
     ".venv", ".git", "test-artifacts", "workspace", "__pycache__", "*.egg-info", ".*_cache"
 )
@@ -99,56 +107,29 @@ def test_binder_requirements_resolve_to_their_pins(resolved: dict[str, str]) -> 
     assert "jupyterlab" in resolved, "the Binder badge opens JupyterLab: it must be installed"
 
 
-def _fresh_environment(
-    root: Path, resolved: dict[str, str], exclude: set[str]
-) -> tuple[Path, dict[str, str]]:
-    """A new venv holding the resolved distributions (linked from this environment)."""
-    env_dir = root / "env"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True)
-    here = Path(sysconfig.get_paths()["purelib"])
-    there = Path(
-        sysconfig.get_paths(vars={"base": str(env_dir), "platbase": str(env_dir)})["purelib"]
+def repo2docker_env(env_dir: Path, home: Path, repo: Path) -> dict[str, str]:
+    """The variables repo2docker's image sets while ``postBuild`` runs, and in the container.
+
+    ``PYTHONUNBUFFERED=1`` is the running container's (a learner re-running
+    ``postBuild`` there meets it); with it, a pipeline into ``grep -q`` fails
+    on a broken pipe.
+    """
+    return clean_env(
+        env_dir,
+        DEBIAN_FRONTEND="noninteractive",
+        LANG="C.UTF-8",  # repo2docker: en_US.UTF-8, which this machine may not have
+        LC_ALL="C.UTF-8",
+        SHELL="/bin/bash",
+        HOME=str(home),
+        REPO_DIR=str(repo),
+        CONDA_DIR=str(env_dir.parent),
+        NB_PYTHON_PREFIX=str(env_dir),
+        KERNEL_PYTHON_PREFIX=str(env_dir),
+        CONDA_DEFAULT_ENV=str(env_dir),
+        PYTHONUNBUFFERED="1",
+        JUPYTER_CONFIG_DIR=str(home / ".jupyter"),
+        JUPYTER_DATA_DIR=str(home / ".local" / "share" / "jupyter"),
     )
-    wanted = (set(resolved) | {"pip"}) - exclude
-    missing = []
-    for name in sorted(wanted):
-        try:
-            dist = metadata.distribution(name)
-        except metadata.PackageNotFoundError:
-            missing.append(name)
-            continue
-        tops = {Path(str(f)).parts[0] for f in dist.files or [] if not str(f).startswith("..")}
-        for top in tops - {"__pycache__"}:
-            if (here / top).exists() and not (there / top).exists():
-                (there / top).symlink_to(here / top)
-    assert missing == [], f"resolved for Binder but not installed here: {missing}"
-    for line in binder_spec()[0]:
-        pinned = Requirement(line)
-        assert pinned.specifier.contains(metadata.version(pinned.name)), f"{line} differs here"
-    for data in ("etc/jupyter", "share/jupyter"):
-        if (Path(sys.prefix) / data).is_dir():
-            shutil.copytree(Path(sys.prefix) / data, env_dir / data, symlinks=True)
-    scripts = {ep.name: ep.value for ep in metadata.entry_points(group="console_scripts")}
-    for name, target in scripts.items():
-        module, _, function = target.partition(":")
-        script = env_dir / "bin" / name
-        if not script.exists():
-            script.write_text(
-                f"#!{env_dir / 'bin' / 'python'}\nimport sys\nfrom {module} import "
-                f"{function.split('.')[0]}\nsys.exit({function}())\n"
-            )
-            script.chmod(0o755)
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("JUPYTER_", "VIRTUAL_ENV", "PYTHON"))
-    }
-    env.update(
-        PATH=os.pathsep.join([str(env_dir / "bin"), "/usr/bin", "/bin"]),
-        JUPYTER_CONFIG_DIR=str(root / "user-config"),
-        JUPYTER_DATA_DIR=str(root / "user-data"),
-    )
-    return env_dir, env
 
 
 def _run(args: list[str | Path], env: dict[str, str], cwd: Path) -> str:
@@ -161,7 +142,11 @@ def _run(args: list[str | Path], env: dict[str, str], cwd: Path) -> str:
 def test_post_build_installs_the_course(tmp_path: Path, resolved: dict[str, str]) -> None:
     repo = tmp_path / "repo"
     shutil.copytree(ROOT, repo, ignore=COPIED)
-    env_dir, env = _fresh_environment(tmp_path, resolved, exclude={"setuptools"})
+    env_dir = linked_venv(tmp_path / "env", (set(resolved) | {"pip"}) - {"setuptools"})
+    for line in binder_spec()[0]:
+        pinned = Requirement(line)
+        assert pinned.specifier.contains(metadata.version(pinned.name)), f"{line} differs here"
+    env = repo2docker_env(env_dir, tmp_path / "home", repo)
     python = env_dir / "bin" / "python"
     jupyter = env_dir / "bin" / "jupyter"
     if "setuptools" in resolved:  # the build backend as Binder's environment has it
@@ -177,11 +162,25 @@ def test_post_build_installs_the_course(tmp_path: Path, resolved: dict[str, str]
     assert Path(location).is_relative_to(repo / "src" / "helpers"), location
 
     servers = _run([jupyter, "server", "extension", "list"], env, tmp_path)
-    for extension in ("validate_assignment", "assignment_list"):
-        pattern = rf"nbgrader\.server_extensions\.{extension}\S* +\S*enabled"
-        assert re.search(pattern, servers), f"{extension} is not enabled:\n{servers}"
+    for extension, on in LEARNER_SERVER_EXTENSIONS.items():
+        pattern = rf"nbgrader\.server_extensions\.{extension}\S* +\S*{'en' if on else 'dis'}abled"
+        assert re.search(pattern, servers), f"{extension} is not {on=}:\n{servers}"
     labextensions = _run([jupyter, "labextension", "list"], env, tmp_path)
     assert re.search(r"@jupyter/nbgrader v\S+ \S*enabled", labextensions), labextensions
+    disabled = labextensions[labextensions.index("Disabled extensions:") :]
+    assert "@jupyter/nbgrader:formgrader" in disabled
+    assert "@jupyter/nbgrader:validate-assignment" not in disabled
+    quiet = env_dir / "share/jupyter/lab/settings/overrides.d/lending-library-course.json"
+    assert json.loads(quiet.read_text(encoding="utf-8")) == QUIET_SETTINGS
+
+
+def test_post_build_has_no_pipeline() -> None:
+    """Under ``pipefail`` a reader that stops early (``grep -q``) can fail the build."""
+    code = [
+        line.split("#", 1)[0]
+        for line in (BINDER / "postBuild").read_text(encoding="utf-8").splitlines()
+    ]
+    assert not [line for line in code if re.search(r"(?<!\|)\|(?!\|)", line)]
 
 
 def test_binder_badge_opens_notebook_00_in_jupyterlab() -> None:

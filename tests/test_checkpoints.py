@@ -34,8 +34,11 @@ def _notebook(name: str) -> NotebookNode:
 
 
 def _layer_of(cell: NotebookNode) -> str | None:
+    """The layer a cell writes; ``None`` for other workspace files (07's ``tests/...``)."""
     target = target_of(cell.source) if cell.cell_type == "code" else None
-    return target.removeprefix("lending/").removesuffix(".py") if target else None
+    if target is None or not target.startswith("lending/"):
+        return None
+    return target.removeprefix("lending/").removesuffix(".py")
 
 
 def _built(name: str) -> dict[str, list[NotebookNode]]:

@@ -39,19 +39,47 @@ def test_every_dependency_is_pinned_exactly() -> None:
         assert len(specifiers) == 1 and specifiers[0].operator == "==", line
 
 
+COURSE = "-e ."  # the course package itself, from the repository root
+
+
+def _installs(path: Path) -> list[str]:
+    """What an environment file installs with pip; Binder's postBuild adds the course."""
+    pip, _ = _pip_and_python(path)
+    if path.parent.name == "binder":
+        post_build = (path.parent / "postBuild").read_text(encoding="utf-8")
+        if re.search(r"^python -m pip install .*-e \.$", post_build, re.MULTILINE):
+            pip = [*pip, COURSE]
+    return pip
+
+
 def test_conda_and_binder_environments_match_pyproject() -> None:
-    runtime = sorted(PYPROJECT["project"]["dependencies"])
+    """The learner's three installs: make start's (pyproject), conda's and Binder's."""
+    runtime = sorted([*PYPROJECT["project"]["dependencies"], COURSE])
     allowed = SpecifierSet(PYPROJECT["project"]["requires-python"])
     for path in ENVIRONMENTS:
-        pip, python = _pip_and_python(path)
-        assert sorted(pip) == runtime, f"{path.relative_to(ROOT)} differs from pyproject.toml"
+        _, python = _pip_and_python(path)
+        assert sorted(_installs(path)) == runtime, f"{path.relative_to(ROOT)} differs"
         assert f"{python}.0" in allowed, f"{path.relative_to(ROOT)}: python={python}"
 
 
-def test_binder_installs_the_course_package() -> None:
+def test_binder_installs_the_course_package_after_its_dependencies() -> None:
+    """Binder caches the environment built from binder/environment.yml alone, so the
+    course (which needs the repository) is installed by postBuild."""
     post_build = ROOT / "binder" / "postBuild"
     assert os.access(post_build, os.X_OK), "repo2docker runs postBuild only if executable"
-    assert re.search(r"pip install .*-e \.", post_build.read_text(encoding="utf-8"))
+    pip, _ = _pip_and_python(ROOT / "binder" / "environment.yml")
+    assert COURSE not in pip and COURSE in _installs(ROOT / "binder" / "environment.yml")
+
+
+def test_the_learner_installs_none_of_the_maintainers_tools() -> None:
+    project = PYPROJECT["project"]
+    runtime = {Requirement(line).name for line in project["dependencies"]}
+    extras = project["optional-dependencies"]
+    tools = {Requirement(line).name for group in extras.values() for line in group}
+    assert runtime & tools == set()
+    assert {"playwright", "nbval", "ruff", "dask"} <= tools
+    # pytest is the learner's own tool from notebook 07 on: it runs their tests
+    assert "pytest" in runtime
 
 
 def test_readme_starts_with_the_two_commands_and_binder_opens_notebook_00() -> None:

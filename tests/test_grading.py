@@ -8,7 +8,10 @@ class and autogrades it. Scores are asserted per grade_id:
 - the untouched student version scores 0 on every graded cell, without a crash;
 - a submission wrong in one exercise loses exactly that exercise's points;
 - a submission that hard-codes the visible examples passes the visible tests
-  but scores 0 on every exercise once the hidden tests run.
+  but scores 0 on every exercise once the hidden tests run;
+- where a notebook grades by share (07's tests, scored by the mutants they catch),
+  the hard-coded sample scores what ``scores.json`` records, and a sample whose tests
+  assert nothing (``nothing.py``) scores 0.
 
 The wrong and hard-coded answers live in ``tests/submissions/<notebook>/<cell>/``.
 Beside ``wrong.py``, a cell may hold more typical mistakes, ``wrong-<mistake>.py``
@@ -19,6 +22,7 @@ message must contain, so that it names the mistake actually made.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,10 +46,10 @@ def solution_ids(nb: NotebookNode) -> list[str]:
     return [nbmeta.grade_id(cell) or "" for cell in nb.cells if nbmeta.is_solution(cell)]
 
 
-def samples(notebook: str, kind: str) -> dict[str | None, str]:
+def samples(notebook: str, kind: str) -> dict[str, str]:
     """``{solution grade_id: replacement source}`` for one kind of sample."""
     source = nbmeta.read(notebook_path(SOLUTIONS, notebook))
-    found: dict[str | None, str] = {}
+    found: dict[str, str] = {}
     for cell_id in solution_ids(source):
         path = SAMPLES / notebook / cell_id / f"{kind}.py"
         if path.is_file():
@@ -70,6 +74,12 @@ def mistakes(notebook: str) -> list[dict[str, tuple[str, str]]]:
         }
         for k in range(depth)
     ]
+
+
+def recorded_scores(notebook: str, kind: str) -> dict[str, float] | None:
+    """The scores ``scores.json`` records for a kind of sample, if the notebook has any."""
+    path = SAMPLES / notebook / "scores.json"
+    return json.loads(path.read_text(encoding="utf-8")).get(kind) if path.is_file() else None
 
 
 @dataclass
@@ -97,6 +107,8 @@ def graded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     course.submit("solution", notebook, solved)
     course.submit("untouched", notebook, student_nb)
     course.submit("hardcoded", notebook, replace_cells(solved, samples(notebook, "hardcoded")))
+    if samples(notebook, "nothing"):
+        course.submit("nothing", notebook, replace_cells(solved, samples(notebook, "nothing")))
     for cell_id, wrong in samples(notebook, "wrong").items():
         course.submit(f"wrong-{cell_id}", notebook, replace_cells(solved, {cell_id: wrong}))
     course.autograde(notebook)
@@ -137,7 +149,16 @@ def test_one_wrong_answer_loses_exactly_its_points(graded: GradedClass) -> None:
 
 
 def test_hardcoded_answers_fail_the_hidden_tests(graded: GradedClass) -> None:
-    assert graded.scores("hardcoded") == dict.fromkeys(graded.max_points, 0.0)
+    expected = recorded_scores(graded.notebook, "hardcoded")
+    assert graded.scores("hardcoded") == (expected or dict.fromkeys(graded.max_points, 0.0))
+
+
+def test_tests_that_assert_nothing_score_nothing(graded: GradedClass) -> None:
+    nothing = samples(graded.notebook, "nothing")
+    if not nothing:
+        pytest.skip("this notebook's answers are not tests")
+    expected = dict(graded.max_points, **{f"{cell_id}-tests": 0.0 for cell_id in nothing})
+    assert graded.scores("nothing") == expected
 
 
 def _run_student_version(graded: GradedClass, kind: str, tmp_path: Path) -> NotebookNode:
@@ -197,13 +218,7 @@ def test_every_typical_mistake_fails_visibly_and_is_named(
         }
         for cell_id, (name, source) in round_.items():
             cell = executed[f"{cell_id}-tests"]
-            shown = ANSI.sub(
-                "",
-                "\n".join(
-                    line for o in cell.outputs if o.output_type == "error" for line in o.traceback
-                ),
-            )
-            missing = [words for words in FEEDBACK.findall(source) if words not in shown]
+            missing = [words for words in FEEDBACK.findall(source) if words not in _shown(cell)]
             if _errors(cell) != ["ExerciseFailure"] or missing:
-                problems[f"{cell_id}/{name}"] = (_errors(cell), missing, shown[-600:])
+                problems[f"{cell_id}/{name}"] = (_errors(cell), missing, _shown(cell)[-600:])
     assert problems == {}, "a typical mistake must fail its visible test and be named"

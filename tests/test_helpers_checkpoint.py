@@ -136,7 +136,7 @@ def test_restored_layers_import_the_usual_way(toy: Path) -> None:
     checkpoint = restore("05-routers")
 
     import lending  # type: ignore[import-not-found]
-    from lending import schemas  # type: ignore[import-not-found]
+    from lending import schemas
 
     models = importlib.import_module("lending.models")
     assert schemas.KIND == "schemas v1"
@@ -169,7 +169,7 @@ def test_a_stray_lending_module_is_replaced_but_a_real_package_never_hidden(
 ) -> None:
     sys.modules[PACKAGE] = ModuleType(PACKAGE)  # a stray module, no file, no path
     restore("02-models")
-    assert sys.modules[PACKAGE].__checkpoint__ == "02-models"  # type: ignore[attr-defined]
+    assert sys.modules[PACKAGE].__checkpoint__ == "02-models"
 
     real = ModuleType(PACKAGE)
     real.__file__ = str(tmp_path / "lending" / "__init__.py")
@@ -281,7 +281,7 @@ def test_a_notebook_layer_serves_the_names_its_cells_define(
 
     assert NotFound is KeyError
     namespace["NotFound"] = LookupError  # the cell is run again with a change
-    from lending.errors import NotFound as again  # type: ignore[import-not-found]
+    from lending.errors import NotFound as again
 
     assert again is LookupError
     assert importlib.import_module("lending").errors is sys.modules["lending.errors"]
@@ -292,7 +292,7 @@ def test_a_name_no_cell_has_defined_is_an_import_error() -> None:
     from_this_notebook({}, "errors")
 
     with pytest.raises(ImportError, match="LoanClosed"):
-        from lending.errors import LoanClosed  # type: ignore[import-not-found]  # noqa: F401
+        from lending.errors import LoanClosed  # noqa: F401
     with pytest.raises(AttributeError, match="not defined in this notebook"):
         sys.modules["lending.errors"].LoanClosed  # noqa: B018
 
@@ -318,7 +318,7 @@ def test_setup_run_again_keeps_the_notebooks_own_layers() -> None:
     restore("05-routers")
     from_this_notebook({"get_settings": "mine"}, "settings")
     restore("05-routers")
-    from lending.settings import get_settings  # type: ignore[import-not-found]
+    from lending.settings import get_settings
 
     assert get_settings == "mine"
 

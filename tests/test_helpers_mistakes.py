@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import warnings
 from typing import Self
 
@@ -66,6 +67,7 @@ def failure(check: object) -> list[str]:
 
 def test_a_coroutine_is_named_as_not_awaited_and_closed() -> None:
     coroutine = three()
+    assert inspect.iscoroutine(coroutine)
     mistake = in_value(coroutine, 3)
     assert mistake is not None and mistake.kind is Kind.NOT_AWAITED
     assert "coroutine of `three()` that was never awaited" in mistake.got

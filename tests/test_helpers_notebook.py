@@ -107,7 +107,8 @@ def course(
 
 
 def run(shell: InteractiveShell, source: str) -> ExecutionResult:
-    return shell.run_cell(source, store_history=False)
+    result: ExecutionResult = shell.run_cell(source, store_history=False)
+    return result
 
 
 @pytest.fixture
@@ -132,7 +133,7 @@ def test_start_installs_the_hooks_and_says_so(
     assert ExerciseFailure in course.custom_exceptions
     assert NotImplementedError in course.custom_exceptions
     assert len(course_hooks(course)) == 1
-    assert sys.modules["lending"].__checkpoint__ == "00-orientation"  # type: ignore[attr-defined]
+    assert sys.modules["lending"].__checkpoint__ == "00-orientation"
 
 
 def test_helpers_start_is_the_same_start(
@@ -261,10 +262,9 @@ def test_a_test_cell_before_its_answer_says_not_solved_yet_without_a_traceback(
 
     assert result.success is False
     assert isinstance(result.error_in_exec, NameError)
-    assert shown[-1] == [
-        f"{RED}{unsolved_message('01-schemas', 'double')[0]}{RESET}",
-        *unsolved_message("01-schemas", "double")[1:],
-    ]  # type: ignore[index]
+    lines = unsolved_message("01-schemas", "double")
+    assert lines is not None
+    assert shown[-1] == [f"{RED}{lines[0]}{RESET}", *lines[1:]]
     out = plain(capsys.readouterr().out)
     assert "Exercise 1: double is not solved yet: `double` is not defined." in out
     assert "# YOUR CODE HERE" in out
@@ -450,7 +450,9 @@ def test_an_unwritable_workspace_is_reported_not_raised(
 
 
 def progress(workspace: Path) -> dict[str, dict[str, str]]:
-    return json.loads((workspace / "progress.json").read_text("utf-8"))
+    text = (workspace / "progress.json").read_text("utf-8")
+    recorded: dict[str, dict[str, str]] = json.loads(text)
+    return recorded
 
 
 def test_a_passing_test_cell_is_recorded_and_announced(

@@ -4,6 +4,7 @@ No ``from __future__ import annotations`` here: FastAPI must see the routes'
 ``Annotated`` dependencies as objects, and they name local functions.
 """
 
+from collections.abc import Callable
 from typing import Annotated
 
 import pytest
@@ -20,7 +21,7 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def define_get_clock() -> object:
+def define_get_clock() -> Callable[[], str]:
     """What running the dependencies cell does: a new `get_clock` each time."""
 
     def get_clock() -> str:
@@ -29,14 +30,14 @@ def define_get_clock() -> object:
     return get_clock
 
 
-def define_router(get_clock: object) -> APIRouter:
+def define_router(get_clock: Callable[[], str]) -> APIRouter:
     """What running a route cell does: the route depends on the `get_clock` of that moment."""
     router = APIRouter()
 
-    def today(clock: Annotated[str, Depends(get_clock)]) -> str:  # type: ignore[arg-type]
+    def today(clock: Annotated[str, Depends(get_clock)]) -> str:
         return clock
 
-    def service(clock: Annotated[str, Depends(get_clock)]) -> str:  # type: ignore[arg-type]
+    def service(clock: Annotated[str, Depends(get_clock)]) -> str:
         return f"service on {clock}"
 
     @router.get("/today")

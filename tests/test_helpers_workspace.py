@@ -213,7 +213,7 @@ def test_split_rejects_a_cell_that_defines_no_top_level_name(source: str) -> Non
 def test_fragment_is_frozen() -> None:
     fragment = split("X = 1")
     with pytest.raises(ValueError, match="frozen"):
-        fragment.body = "Y = 2"  # type: ignore[misc]
+        fragment.body = "Y = 2"
 
 
 # --- assemble ------------------------------------------------------------------------------------
@@ -456,7 +456,7 @@ def test_the_assembled_package_imports_and_runs(
 
     service = importlib.import_module("lending.service")
 
-    assert Path(service.__file__).resolve() == (tmp_path / "lending" / "service.py").resolve()
+    assert Path(str(service.__file__)).resolve() == (tmp_path / "lending" / "service.py").resolve()
     assert service.fill(["a", "b", "c", "d"]) == "3 books"
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import glob
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-import coursetools.postgres
 from coursetools.postgres import PostgresUnavailable, ThrowawayPostgres, empty_database, find_bin
 from lending_reference.db import make_engine
 
@@ -49,6 +49,6 @@ def test_without_binaries_the_reason_names_the_package(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr(coursetools.postgres.glob, "glob", lambda pattern: [])
+    monkeypatch.setattr(glob, "glob", lambda pattern: [])
     with pytest.raises(PostgresUnavailable, match="install Debian's `postgresql` package"):
         find_bin()

@@ -6,6 +6,7 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from nbformat import NotebookNode
@@ -18,8 +19,9 @@ NAMES = assignments()
 ID_PATTERN = re.compile(r"^\d\d-[a-z]+(-[a-z]+)*$")
 
 
-def _json(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+def _json(path: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +120,7 @@ def test_notebook_follows_the_anatomy(name: str) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_solution_outputs_are_clean(name: str) -> None:
-    """No errors, no stderr, no final value in a test cell: each would cost points."""
+    """No errors, no stderr, no final value but full points in a test cell: each costs points."""
     nb = nbmeta.read(notebook_path(SOLUTIONS, name))
     assert "widgets" not in nb.metadata, "widget state has random ids: run `make outputs`"
     code = [cell for cell in nb.cells if cell.cell_type == "code"]
@@ -127,8 +129,19 @@ def test_solution_outputs_are_clean(name: str) -> None:
         kinds = [_kind(output) for output in cell.outputs]
         assert "error" not in kinds and "stderr" not in kinds, cell.source[:80]
         if nbmeta.is_test(cell):
-            assert "execute_result" not in kinds, f"{nbmeta.grade_id(cell)} ends in a value"
+            # nbgrader reads a final value as the points earned: only full marks may show
+            values = [_value(o) for o in cell.outputs if o.output_type == "execute_result"]
+            points = float(nbmeta.nbgrader(cell)["points"])
+            assert values in ([], [points]), f"{nbmeta.grade_id(cell)} ends in {values}"
+
+
+def _value(output: NotebookNode) -> float | str:
+    text = "".join(output.get("data", {}).get("text/plain", ""))
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def _kind(output: NotebookNode) -> str:
-    return output.get("name", "") if output.output_type == "stream" else output.output_type
+    return str(output.get("name", "") if output.output_type == "stream" else output.output_type)

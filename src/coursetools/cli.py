@@ -3,6 +3,7 @@
 course release              solutions/ -> notebooks/ (+ exercise catalogue)
 course outputs [NN-name..]  re-execute solutions in place (committed outputs)
 course grade ASSIGNMENT..   grade a class (every option: course grade -h)
+course lab-mode MODE        JupyterLab for a learner (quiet, no instructor tools) or an instructor
 """
 
 from __future__ import annotations
@@ -35,6 +36,21 @@ def _outputs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lab_mode(args: argparse.Namespace) -> int:
+    from coursetools.labmode import Mode, apply
+
+    mode = Mode(args.mode)
+    wrong = apply(mode).mismatches(mode)
+    if wrong:
+        print(f"JupyterLab is not set for the {mode}: " + "; ".join(wrong), file=sys.stderr)
+        print("(a setting at a higher level overrides it: see jupyter --paths)", file=sys.stderr)
+        return 1
+    tools = "on" if mode is Mode.INSTRUCTOR else "off"
+    print(f"JupyterLab set for the {mode}: quiet, nbgrader's instructor tools {tools}")
+    print("(restart JupyterLab for it to take effect)")
+    return 0
+
+
 def _grade(rest: list[str]) -> int:
     """The class grader's own parser reads every argument, ``-h`` included."""
     from coursetools.grading.cli import main as grading
@@ -57,8 +73,14 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "grade", help="grade every submission of assignments, in parallel and sandboxed"
     )
+    lab_mode = commands.add_parser(
+        "lab-mode", help="set up this environment's JupyterLab for a learner or an instructor"
+    )
+    lab_mode.add_argument("mode", choices=["learner", "instructor"])
+    lab_mode.set_defaults(run=_lab_mode)
     args = parser.parse_args(argv)
-    return args.run(args)
+    code: int = args.run(args)
+    return code
 
 
 if __name__ == "__main__":

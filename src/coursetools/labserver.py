@@ -36,15 +36,15 @@ from typing import Any
 
 import psutil
 
+from coursetools import labmode
+
 START_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 30.0
 
-# JupyterLab's announcements: no "would you like news?" toast, no update check.
+# The course's quiet settings as user settings too, for an environment set up before them.
 QUIET_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-        "fetchNews": "false",
-        "checkForUpdates": False,
-    },
+    plugin.replace(":", "/") + ".jupyterlab-settings": values
+    for plugin, values in labmode.QUIET_SETTINGS.items()
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,28 +95,30 @@ def fill_in(student_nb: NotebookNode, source_nb: NotebookNode) -> NotebookNode:
     what a learner who wrote the reference answer would have submitted.
     """
     answers = {
-        nbmeta.grade_id(cell): strip_markers(cell.source)
+        cell_id: strip_markers(cell.source)
         for cell in source_nb.cells
-        if nbmeta.is_solution(cell)
+        if nbmeta.is_solution(cell) and (cell_id := nbmeta.grade_id(cell)) is not None
     }
     return replace_cells(student_nb, answers)
 
 
-def replace_cells(nb: NotebookNode, sources: dict[str | None, str]) -> NotebookNode:
+def replace_cells(nb: NotebookNode, sources: Mapping[str, str]) -> NotebookNode:
     """A copy of ``nb`` with the cells of the given grade ids set to new sources."""
     copy = _copy(nb)
     missing = set(sources) - {nbmeta.grade_id(cell) for cell in copy.cells}
     if missing:
         raise KeyError(f"no cell with grade_id {sorted(missing)}")
     for cell in copy.cells:
-        new = sources.get(nbmeta.grade_id(cell))
+        cell_id = nbmeta.grade_id(cell)
+        new = sources.get(cell_id) if cell_id is not None else None
         if new is not None:
             cell.source = new
     return copy
 
 
 def _copy(nb: NotebookNode) -> NotebookNode:
-    return nbformat.reads(nbformat.writes(nb), as_version=4)
+    clone: NotebookNode = nbformat.reads(nbformat.writes(nb), as_version=4)
+    return clone
 
 
 def strip_markers(source: str) -> str:

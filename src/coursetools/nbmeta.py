@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbformat import NotebookNode
@@ -15,17 +16,19 @@ BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
 def read(path: Path) -> NotebookNode:
     """Read a notebook; a malformed file is reported with its path."""
     try:
-        return nbformat.read(path, as_version=4)
+        nb: NotebookNode = nbformat.read(path, as_version=4)
+        return nb
     except Exception as exc:
         raise ValueError(f"{path}: not a readable notebook ({type(exc).__name__}: {exc})") from exc
 
 
-def nbgrader(cell: NotebookNode) -> dict:
+def nbgrader(cell: NotebookNode) -> dict[str, Any]:
     return dict(cell.get("metadata", {}).get("nbgrader", {}))
 
 
 def grade_id(cell: NotebookNode) -> str | None:
-    return nbgrader(cell).get("grade_id")
+    found = nbgrader(cell).get("grade_id")
+    return None if found is None else str(found)
 
 
 def is_test(cell: NotebookNode) -> bool:
@@ -48,13 +51,13 @@ def title(nb: NotebookNode) -> str:
         if cell.cell_type == "markdown":
             for line in cell.source.splitlines():
                 if line.startswith("# "):
-                    return line[2:].strip()
+                    return str(line[2:]).strip()
     raise ValueError("the notebook has no '# Title' heading")
 
 
 def exercise_title(cell: NotebookNode) -> str:
     """A test cell's first line, ``# Exercise 2: ...``, without the ``# ``."""
-    first = cell.source.split("\n", 1)[0]
+    first = str(cell.source).split("\n", 1)[0]
     if not first.startswith("# "):
         raise ValueError(
             f"test cell {grade_id(cell)!r} must start with a '# Exercise N: title' comment"

@@ -147,11 +147,7 @@ class ThrowawayPostgres:
 
     def _run(self, tool: str, *args: str, check: bool = True, tool_from_path: bool = False) -> None:
         command = [tool if tool_from_path else str(self._bin / tool), *args]
-        identity = (
-            {"user": self._user.pw_uid, "group": self._user.pw_gid, "extra_groups": []}
-            if self._user is not None
-            else {}
-        )
+        user = self._user
         done = subprocess.run(
             command,
             capture_output=True,
@@ -159,7 +155,9 @@ class ThrowawayPostgres:
             timeout=TIMEOUT_S,
             check=False,
             cwd=self.folder,
-            **identity,  # type: ignore[arg-type]
+            user=user.pw_uid if user else None,
+            group=user.pw_gid if user else None,
+            extra_groups=[] if user else None,
         )
         if check and done.returncode != 0:
             raise PostgresUnavailable(

@@ -46,6 +46,7 @@ BUILT: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("04-services", ("errors", "services")),
     ("05-routers", ("settings", "deps", "routers", "app")),
     ("06-errors", ("problems", "routers", "app")),
+    ("07-testing", ("testing",)),
 )
 
 

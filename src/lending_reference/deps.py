@@ -28,7 +28,8 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 def get_session_factory(request: Request) -> async_sessionmaker[AsyncSession]:
     """The factory the lifespan stored on the app: no engine is built per request."""
-    return request.app.state.session_factory
+    factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
+    return factory
 
 
 SessionFactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_session_factory)]

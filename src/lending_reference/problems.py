@@ -438,13 +438,15 @@ def _document_problems(app: FastAPI) -> None:
             )
         return app.openapi_schema or build()
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's way to extend the schema
 
 
 def install_problem_handlers(
     app: FastAPI, *, new_id: Callable[[], str] = new_request_id
 ) -> FastAPI:
     """Answer every failure of ``app`` as a problem; call it after adding other middleware."""
+    # Starlette types a handler as taking any Exception; each of ours takes the class it is
+    # registered for, hence the three ignores.
     app.add_exception_handler(LendingError, lending_error_handler)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error_handler)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, http_error_handler)  # type: ignore[arg-type]

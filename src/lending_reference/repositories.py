@@ -13,9 +13,9 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, Result, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -75,6 +75,17 @@ class LoanRepository(Protocol):
     async def count_for_book(self, book_id: int) -> int: ...
     async def mark_returned(self, loan_id: int, on: date) -> bool: ...
     async def list_for_member(self, member_id: int, *, open_only: bool = False) -> list[Loan]: ...
+
+
+def _rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE changed.
+
+    ``execute`` is typed to return a plain ``Result``; an UPDATE's is a ``CursorResult``,
+    the kind that counts rows.
+    """
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"an UPDATE answered with {type(result).__name__}, not a CursorResult")
+    return result.rowcount
 
 
 class SqlRepository(Generic[ModelT]):
@@ -142,7 +153,7 @@ class SqlBookRepository(SqlRepository[Book]):
             .values(copies_available=Book.copies_available - 1)
             .execution_options(synchronize_session="fetch")
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        return _rows_changed(result) == 1
 
     async def put_back_copy(self, book_id: int) -> None:
         await self.session.execute(
@@ -214,7 +225,7 @@ class SqlLoanRepository(SqlRepository[Loan]):
             .values(returned_at=on)
             .execution_options(synchronize_session="fetch")
         )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
+        if _rows_changed(result) == 1:
             return True
         await self.session.get(Loan, loan_id, populate_existing=True)
         return False
@@ -238,10 +249,12 @@ class InMemoryRepository(Generic[ModelT]):
         for item in items:
             self._store(item)
 
+    # Every model has an integer ``id``, but ``Base`` declares none, and a Protocol cannot
+    # state it: a protocol's ``id: int`` is invariant and rejects the models' ``Mapped[int]``.
     def _store(self, entity: ModelT) -> ModelT:
         if getattr(entity, "id", None) is None:  # never an id already taken, like a database
             entity.id = next(i for i in self._ids if i not in self.items)  # type: ignore[attr-defined]
-        self.items[entity.id] = entity  # type: ignore[attr-defined]
+        self.items[entity.id] = entity  # type: ignore[attr-defined]  # see above
         return entity
 
     async def get(self, entity_id: int) -> ModelT | None:
@@ -255,7 +268,7 @@ class InMemoryRepository(Generic[ModelT]):
         return self._store(entity)
 
     async def delete(self, entity: ModelT) -> None:
-        self.items.pop(entity.id, None)  # type: ignore[attr-defined]
+        self.items.pop(entity.id, None)  # type: ignore[attr-defined]  # see _store
 
     def _sorted(self) -> list[ModelT]:
         return [self.items[key] for key in sorted(self.items)]

@@ -69,13 +69,27 @@ LOAN_DAYS = 14
 # --- Unit of work -------------------------------------------------------------
 
 
-class UnitOfWork(Protocol):
-    """One transaction and the repositories that work inside it."""
+class AuthorRepository(Protocol):
+    async def get(self, author_id: int) -> Author | None: ...
+    async def add(self, author: Author) -> Author: ...
 
-    authors: SqlRepository[Author] | InMemoryRepository[Author]
-    books: BookRepository
-    members: MemberRepository
-    loans: LoanRepository
+
+class UnitOfWork(Protocol):
+    """One transaction and the repositories that work inside it.
+
+    The repositories are read-only properties: a protocol's plain attribute is
+    invariant, so ``books: BookRepository`` would reject a class whose ``books`` is
+    a ``SqlBookRepository``. A property only promises what the services read.
+    """
+
+    @property
+    def authors(self) -> AuthorRepository: ...
+    @property
+    def books(self) -> BookRepository: ...
+    @property
+    def members(self) -> MemberRepository: ...
+    @property
+    def loans(self) -> LoanRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

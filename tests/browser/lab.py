@@ -9,6 +9,7 @@ and what is asserted is read back from the rendered page.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,7 +153,7 @@ class Notebook:
         self._run("notebook:run-cell", indices, timeout)
         return self.cells()
 
-    def _run(self, command: str, indices: list[int | None], timeout: float) -> None:
+    def _run(self, command: str, indices: Sequence[int | None], timeout: float) -> None:
         outcome = self.call(
             """
             const app = window.jupyterapp;

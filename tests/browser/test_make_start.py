@@ -1,11 +1,16 @@
-"""The README's first command, from a fresh clone: ``make start NO_BROWSER=1``.
+"""The README's first command, from a fresh clone: ``make start NO_BROWSER=1``, in Chromium.
 
-The clone holds only committed files, so this proves what a learner gets. It
-reuses this test run's virtual environment (``VENV=`` on the command line, and
-``-o`` so make does not rebuild it): creating one is what ``make test`` itself
-already does from a clean clone in CI. The server must print its address,
-serve notebook 00 through its contents API, run a kernel for it, and leave no
-process behind when interrupted the way Ctrl+C in a terminal does.
+The clone holds only committed files, so this proves what a learner gets. Its
+learner environment holds only the course's runtime distributions, linked from
+this test run's environment (``linked_venv``; installing them for real is
+``make learner``, timed by ``make bench``) and set up as the Makefile's recipe
+ends, by ``course lab-mode learner``; ``-o`` tells make that it is up to date.
+
+In the browser the learner sees notebook 00 open, runs its first code cell,
+meets no prompt (the news toast of a fresh JupyterLab) and none of nbgrader's
+instructor tools, only Validate and the assignment list. Ctrl+C then stops
+make, the server and the kernel, and ``course lab-mode instructor`` turns the
+instructor tools on in that environment.
 """
 
 from __future__ import annotations
@@ -16,44 +21,88 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
-import urllib.request
+import urllib.error
 from pathlib import Path
 
 import psutil
 import pytest
+from linked_venv import clean_env, linked_venv, runtime_closure
+from playwright.sync_api import Page, expect
 
-from coursetools.labserver import isolated_env, port_in_use
+from coursetools.labserver import LabServer, free_port, isolated_env, port_in_use
 from coursetools.layout import ROOT
 
-pytestmark = pytest.mark.timeout(300)
+from .lab import Notebook, screenshot
+
+pytestmark = [
+    pytest.mark.timeout(300),
+    pytest.mark.skipif(not (shutil.which("make") and shutil.which("git")), reason="needs make+git"),
+]
 
 NOTEBOOK = "notebooks/00-orientation/00-orientation.ipynb"
 URL = re.compile(r"(http://127\.0\.0\.1:(\d+)/lab\S*)\?token=(\w+)")
-START_TIMEOUT_S = 120
+START_TIMEOUT_S = 180.0
+INSTRUCTOR_ONLY = ("Formgrader", "Course List", "Create assignment")
 
 
-def fetch(url: str, token: str, method: str = "GET", body: object = None) -> object:
-    request = urllib.request.Request(
-        url,
-        method=method,
-        data=None if body is None else json.dumps(body).encode(),
-        headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
+def course_command(venv: Path, *args: str) -> str:
+    done = subprocess.run(
+        [venv / "bin" / "course", *args],
+        env=clean_env(venv),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
-    with urllib.request.urlopen(request, timeout=60) as answer:
-        return json.loads(answer.read())
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
 
 
-def wait_for_url(process: subprocess.Popen[bytes], log: Path) -> re.Match[str]:
+def learner_venv(root: Path) -> Path:
+    """The course's runtime distributions only, set up as ``make learner`` ends."""
+    venv = linked_venv(root, runtime_closure("lending-library-course") | {"pip"})
+    course_command(venv, "lab-mode", "learner")
+    return venv
+
+
+def lab_state(venv: Path) -> dict[str, bool]:
+    """``{nbgrader plugin: on}`` as a JupyterLab from ``venv`` would load them."""
+    probe = "import json; from coursetools.labmode import state; print(json.dumps(state().enabled))"
+    done = subprocess.run(
+        [venv / "bin" / "python", "-c", probe],
+        env=clean_env(venv),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return dict(json.loads(done.stdout))
+
+
+def wait_until_ready(server: LabServer) -> str:
+    """The URL make start printed (its token now the server's), once the server answers.
+
+    Seeing the URL in the log does not mean a loaded machine already lets the
+    server accept connections: a refused connection means "not yet" while the
+    process lives and the deadline holds. Nothing else is retried.
+    """
     deadline = time.monotonic() + START_TIMEOUT_S
+    found = None
     while time.monotonic() < deadline:
-        found = URL.search(log.read_text(errors="replace"))
+        assert server.process.poll() is None, f"make start exited:\n{server.log()}"
+        found = found or URL.search(server.log())
         if found:
-            return found
-        assert process.poll() is None, f"make start exited:\n{log.read_text(errors='replace')}"
+            assert int(found.group(2)) == server.port, f"not on PORT={server.port}: {found[0]}"
+            server.token = found.group(3)
+            try:
+                server.api("GET", "/api/status", timeout=10)
+                return found.group(1)
+            except urllib.error.URLError as error:
+                if not isinstance(error.reason, ConnectionRefusedError):
+                    raise
         time.sleep(0.2)
-    raise AssertionError(f"no URL after {START_TIMEOUT_S} s:\n{log.read_text(errors='replace')}")
+    raise AssertionError(f"make start not ready in {START_TIMEOUT_S:.0f} s:\n{server.log()}")
 
 
 def _command_line(proc: psutil.Process) -> str:
@@ -63,29 +112,27 @@ def _command_line(proc: psutil.Process) -> str:
         return ""
 
 
-def wait_for_kernel_process(process: subprocess.Popen[bytes]) -> list[psutil.Process]:
-    """make, the server and the kernel, once the kernel's process runs."""
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        tree = [psutil.Process(process.pid), *psutil.Process(process.pid).children(True)]
-        if any("ipykernel" in _command_line(proc) for proc in tree):
-            return tree
-        time.sleep(0.2)
-    raise AssertionError("no kernel process started for the session")
-
-
-@pytest.mark.skipif(
-    shutil.which("make") is None or shutil.which("git") is None, reason="needs make and git"
-)
-def test_make_start_serves_notebook_00_and_stops_cleanly(tmp_path: Path) -> None:
+def test_make_start_opens_notebook_00_for_a_learner(tmp_path: Path, page: Page) -> None:
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
-    venv = Path(sys.prefix)
-    env = isolated_env(tmp_path / "state", tmp_path / "workspace")
+    venv = learner_venv(tmp_path / "venv-learner")
+    state = tmp_path / "state"
+    env = isolated_env(state, tmp_path / "workspace") | {"PATH": clean_env(venv)["PATH"]}
+    port = free_port()
     log = tmp_path / "make-start.log"
+    command = [
+        "make",
+        "start",
+        "NO_BROWSER=1",
+        f"PORT={port}",
+        f"LEARNER_VENV={venv}",
+        "LAB_ARGS=--LabApp.expose_app_in_browser=True",  # lets the test read the notebook
+        "-o",
+        f"{venv}/.installed",
+    ]
     with log.open("wb") as out:
         process = subprocess.Popen(
-            ["make", "start", "NO_BROWSER=1", f"VENV={venv}", "-o", f"{venv}/.installed"],
+            command,
             cwd=clone,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -94,25 +141,35 @@ def test_make_start_serves_notebook_00_and_stops_cleanly(tmp_path: Path) -> None
             start_new_session=True,
         )
     try:
-        found = wait_for_url(process, log)
-        base, port, token = found.group(1), int(found.group(2)), found.group(3)
+        server = LabServer(clone, state, tmp_path / "workspace", port, "", process, log)
+        base = wait_until_ready(server)
         assert base.endswith(f"/lab/tree/{NOTEBOOK}"), f"make start must open notebook 00: {base}"
-        server = f"http://127.0.0.1:{port}"
 
-        model = fetch(f"{server}/api/contents/{NOTEBOOK}", token)
-        assert isinstance(model, dict) and model["type"] == "notebook"
-        on_disk = json.loads((clone / NOTEBOOK).read_text(encoding="utf-8"))
-        assert len(model["content"]["cells"]) == len(on_disk["cells"])
+        page.goto(f"{base}?token={server.token}")  # the address make start printed
+        page.wait_for_function("() => !!window.jupyterapp")
+        page.evaluate("async () => { await window.jupyterapp.restored; }")
+        notebook = Notebook(page, server, NOTEBOOK)
+        notebook.wait_for_kernel()  # notebook 00 is open, its kernel answers
+        first = next(cell for cell in notebook.cells() if cell.cell_type == "code")
+        ran = notebook.run_cells([first.index])[first.index]
+        assert ran.execution_count and ran.errors() == [], ran.text()
 
-        # What opening the notebook does: a session with a kernel, which must go away too.
-        session = fetch(
-            f"{server}/api/sessions",
-            token,
-            "POST",
-            {"path": NOTEBOOK, "type": "notebook", "kernel": {"name": "python3"}},
+        # By now a fresh JupyterLab has asked about news; the course's one has not.
+        expect(page.locator(".Toastify__toast")).to_have_count(0)
+        expect(notebook.toolbar().locator(".validate-button")).to_be_visible()
+        panels = page.locator(".jp-SideBar .lm-TabBar-tab").evaluate_all(
+            "(tabs) => tabs.map((tab) => tab.title)"
         )
-        assert isinstance(session, dict) and session["kernel"]["id"]
-        started = wait_for_kernel_process(process)
+        assert [title for title in panels if "Create Assignment" in title] == [], panels
+        page.locator(".lm-MenuBar-itemLabel").get_by_text("Nbgrader", exact=True).click()
+        items = page.locator(".lm-Menu-item:visible .lm-Menu-itemLabel")
+        expect(items.get_by_text("Assignment List", exact=True)).to_be_visible()
+        assert [label for label in items.all_inner_texts() if label in INSTRUCTOR_ONLY] == []
+        screenshot(page, "make-start-learner")
+        page.keyboard.press("Escape")
+
+        started = [psutil.Process(process.pid), *psutil.Process(process.pid).children(True)]
+        assert any("ipykernel" in _command_line(proc) for proc in started)
         os.killpg(process.pid, signal.SIGINT)  # Ctrl+C in the terminal: make and jupyter
         process.wait(timeout=60)
         _, alive = psutil.wait_procs(started, timeout=20)
@@ -128,3 +185,7 @@ def test_make_start_serves_notebook_00_and_stops_cleanly(tmp_path: Path) -> None
                     proc.kill()
             except psutil.Error:
                 pass
+
+    assert not all(lab_state(venv).values()), "the learner's environment has every tool"
+    course_command(venv, "lab-mode", "instructor")  # the README's one command
+    assert all(lab_state(venv).values()), "the instructor tools are not all on"

@@ -92,26 +92,64 @@ class Course:
         return self.root / "autograded" / student / demo.ASSIGNMENT / f"{demo.ASSIGNMENT}.ipynb"
 
 
+def gradebook_rows(root: Path, assignment: str, db_url: str | None = None) -> dict[str, Any]:
+    """Every row the gradebook holds for ``assignment``, by student, in comparable form."""
+    from nbgrader.api import Gradebook
+
+    from coursetools.grading.record import quiet_gradebook
+
+    coursedir, _ = courses.load(root, db_url)
+    found: dict[str, Any] = {}
+    with quiet_gradebook(), Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+        for submission in gb.find_assignment(assignment).submissions:
+            notebooks = {}
+            for nb in submission.notebooks:
+                notebooks[nb.name] = {
+                    "grades": {
+                        g.name: (
+                            g.auto_score,
+                            g.manual_score,
+                            g.extra_credit,
+                            g.needs_manual_grade,
+                            g.max_score,
+                        )
+                        for g in nb.grades
+                    },
+                    "comments": {c.name: c.auto_comment for c in nb.comments},
+                    "late_penalty": nb.late_submission_penalty,
+                }
+            found[submission.student_id] = {
+                "timestamp": submission.timestamp,
+                "notebooks": notebooks,
+            }
+    return found
+
+
 def make_course(root: Path) -> Course:
     """A course folder with the demo assignment generated (gradebook included)."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(NBGRADER_CONFIG, root / "nbgrader_config.py")
+    demo.write_source(root)
+    generate(root)
+    release = nbmeta.read(root / "notebooks" / demo.ASSIGNMENT / f"{demo.ASSIGNMENT}.ipynb")
+    source = nbmeta.read(root / "solutions" / demo.ASSIGNMENT / f"{demo.ASSIGNMENT}.ipynb")
+    return Course(root, release, source)
+
+
+def generate(root: Path, db_url: str | None = None) -> None:
+    """``nbgrader generate_assignment`` of the demo, into the course's gradebook or ``db_url``."""
     from nbgrader.apps import NbGraderAPI
 
     from coursetools.grading.record import quiet_gradebook
 
     tools_on_path()  # nbgrader runs `alembic` by name when it creates a gradebook
-    root.mkdir(parents=True, exist_ok=True)
-    shutil.copy(NBGRADER_CONFIG, root / "nbgrader_config.py")
-    demo.write_source(root)
-    coursedir, config = courses.load(root)
+    coursedir, config = courses.load(root, db_url)
     config.Exchange.root = str(root / "exchange")
     with quiet_gradebook():
         result = NbGraderAPI(coursedir=coursedir, config=config).generate_assignment(
             demo.ASSIGNMENT, force=True, create=True
         )
     assert result["success"], result.get("log", "") + result.get("error", "")
-    release = nbmeta.read(root / "notebooks" / demo.ASSIGNMENT / f"{demo.ASSIGNMENT}.ipynb")
-    source = nbmeta.read(root / "solutions" / demo.ASSIGNMENT / f"{demo.ASSIGNMENT}.ipynb")
-    return Course(root, release, source)
 
 
 # -- the hostile corpus --------------------------------------------------------
@@ -168,12 +206,10 @@ def _edit(nb: NotebookNode, edit: dict[str, Any]) -> None:
     elif op == "set_source":
         cell.source = edit["source"]
     elif op == "set_type":
-        new = (
-            nbformat.v4.new_markdown_cell
-            if edit["cell_type"] == "markdown"
-            else nbformat.v4.new_raw_cell
-        )
-        nb.cells[index] = new(cell.source, metadata=cell.metadata)
+        if edit["cell_type"] == "markdown":
+            nb.cells[index] = nbformat.v4.new_markdown_cell(cell.source, metadata=cell.metadata)
+        else:
+            nb.cells[index] = nbformat.v4.new_raw_cell(cell.source, metadata=cell.metadata)
     elif op == "set_meta":
         cell.metadata.nbgrader[edit["key"]] = edit["value"]
     elif op == "rename":
@@ -193,4 +229,5 @@ def submission(case: Case, course: Course) -> bytes:
     nb = replace_cells(course.solved, answers)
     for edit in case.spec.get("edits", []):
         _edit(nb, edit)
-    return nbformat.writes(nb).encode()
+    text: str = nbformat.writes(nb)
+    return text.encode()

@@ -7,6 +7,7 @@ import html
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -85,10 +86,10 @@ def test_hide_source_and_redactor_work_on_text() -> None:
     assert redactor.text(traceback) == "[hidden test line]\nAssertionError"
 
 
-def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
+def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
     code = main(["notebook", *argv, "--timeout", "30"])
     out = capsys.readouterr().out
-    result = json.loads(out)
+    result: dict[str, Any] = json.loads(out)
     result["exit_code"] = code
     return result
 

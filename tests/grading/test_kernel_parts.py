@@ -70,13 +70,13 @@ def test_comparisons_are_exact_for_honest_objects_and_refuse_rigged_ones(
 
 
 def test_comparison_results_that_are_not_booleans_pass_through() -> None:
-    class Vector(list):  # a trusted-looking container comparing element-wise
+    class Vector(list[int]):  # a trusted-looking container comparing element-wise
         pass
 
     marker = object()
 
     class Lazy:
-        def __eq__(self, other: object) -> object:
+        def __eq__(self, other: object) -> object:  # type: ignore[override]  # not a bool, on purpose
             return marker
 
     assert TRUSTED.compare("==", Lazy(), 1) is not True  # untrusted and not False: refused

@@ -15,8 +15,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
+import nbformat
 import pytest
 
 from coursetools import nbmeta
@@ -26,7 +26,7 @@ from coursetools.layout import NBGRADER_CONFIG, SOLUTIONS, tools_on_path
 from coursetools.nbcourse import fill_in, replace_cells
 
 from . import demo
-from .support import make_course
+from .support import gradebook_rows, make_course
 
 ORIENTATION = "00-orientation"
 SAMPLES = Path(__file__).parents[1] / "submissions" / ORIENTATION
@@ -58,40 +58,8 @@ def _orientation(root: Path) -> list[str]:
     for student, nb in students.items():
         path = root / "submitted" / student / ORIENTATION / f"{ORIENTATION}.ipynb"
         path.parent.mkdir(parents=True)
-        nbmeta.nbformat.write(nb, path)
+        nbformat.write(nb, path)
     return list(students)
-
-
-def _gradebook(root: Path, assignment: str) -> dict[str, Any]:
-    from nbgrader.api import Gradebook
-
-    from coursetools.grading.record import quiet_gradebook
-
-    coursedir, _ = courses.load(root)
-    found: dict[str, Any] = {}
-    with quiet_gradebook(), Gradebook(coursedir.db_url, coursedir.course_id) as gb:
-        for submission in gb.find_assignment(assignment).submissions:
-            notebooks = {}
-            for nb in submission.notebooks:
-                notebooks[nb.name] = {
-                    "grades": {
-                        g.name: (
-                            g.auto_score,
-                            g.manual_score,
-                            g.extra_credit,
-                            g.needs_manual_grade,
-                            g.max_score,
-                        )
-                        for g in nb.grades
-                    },
-                    "comments": {c.name: c.auto_comment for c in nb.comments},
-                    "late_penalty": nb.late_submission_penalty,
-                }
-            found[submission.student_id] = {
-                "timestamp": submission.timestamp,
-                "notebooks": notebooks,
-            }
-    return found
 
 
 def _files(root: Path, assignment: str) -> dict[str, list[tuple[str, int]]]:
@@ -138,9 +106,9 @@ def test_the_gradebooks_agree(
     theirs, ours, orientation = courses_graded
     if assignment == ORIENTATION and not orientation:
         pytest.skip("solutions/00-orientation is not in this checkout")
-    expected = _gradebook(theirs, assignment)
+    expected = gradebook_rows(theirs, assignment)
     assert expected, "nbgrader graded nobody"
-    assert _gradebook(ours, assignment) == expected
+    assert gradebook_rows(ours, assignment) == expected
 
 
 @pytest.mark.timeout(600)
@@ -156,7 +124,7 @@ def test_the_autograded_folders_agree(
 
 @pytest.mark.timeout(600)
 def test_the_sample_class_is_not_trivial(courses_graded: tuple[Path, Path, list[str]]) -> None:
-    graded = _gradebook(courses_graded[1], demo.ASSIGNMENT)
+    graded = gradebook_rows(courses_graded[1], demo.ASSIGNMENT)
     totals = {
         student: sum(g[0] or 0 for g in row["notebooks"][demo.ASSIGNMENT]["grades"].values())
         for student, row in graded.items()

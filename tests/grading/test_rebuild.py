@@ -22,7 +22,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> nbformat.NotebookNode
 
 
 def _submission(nb: nbformat.NotebookNode) -> bytes:
-    return nbformat.writes(nb).encode()
+    text: str = nbformat.writes(nb)
+    return text.encode()
 
 
 def _student(generated: nbformat.NotebookNode, **answers: str) -> nbformat.NotebookNode:

@@ -23,6 +23,7 @@ import hypothesis.configuration
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
+from schemathesis.python import asgi
 
 from lending_reference.app import create_app
 from lending_reference.db import create_schema, make_engine, make_session_factory
@@ -121,7 +122,7 @@ def fuzz(max_examples: int = MAX_EXAMPLES, seed_value: int = SEED) -> FuzzReport
             for event in from_schema(schema).execute():
                 _record(report, event)
         finally:
-            schemathesis.python.asgi.shutdown_lifespans()
+            asgi.shutdown_lifespans()
     return report
 
 
@@ -150,12 +151,10 @@ def _record(report: FuzzReport, event: events.EngineEvent) -> None:
                 continue
             report.failed_checks[check.name] += 1
             cases = report.examples.setdefault(check.name, [])
-            interaction = recorder.interactions.get(case_id)
-            if len(cases) < 3 and interaction is not None and interaction.response is not None:
-                request = interaction.request
-                cases.append(
-                    f"{request.method} {request.uri} -> {interaction.response.status_code}"
-                )
+            failed = recorder.interactions.get(case_id)
+            if len(cases) < 3 and failed is not None and failed.response is not None:
+                request = failed.request
+                cases.append(f"{request.method} {request.uri} -> {failed.response.status_code}")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from lending_reference import app as app_module
+from lending_reference import db as db_module
 from lending_reference.app import create_app
 from lending_reference.clock import FixedClock
 from lending_reference.deps import get_clock
@@ -90,7 +91,8 @@ async def created(
         again = await client.get(location)
         assert again.status_code == 200
         assert again.json() == response.json()
-    return response.json()
+    resource: dict[str, Any] = response.json()
+    return resource
 
 
 def problem(response: httpx.Response, status: int, code: str) -> str:
@@ -110,18 +112,18 @@ def problem(response: httpx.Response, status: int, code: str) -> str:
     assert (body["status"], body["code"]) == (status, code)
     assert body["request_id"] == response.headers["x-request-id"]
     assert body["instance"] == response.request.url.path
-    return body["detail"]
+    return str(body["detail"])
 
 
 def invalid(response: httpx.Response) -> list[dict[str, Any]]:
     problem(response, 422, "invalid_request")
-    errors = response.json()["errors"]
+    errors: list[dict[str, Any]] = response.json()["errors"]
     assert all(set(error) == {"location", "message", "type"} for error in errors)
     return errors
 
 
 async def new_author(client: httpx.AsyncClient, name: str = "N. K. Jemisin") -> int:
-    return (await created(client, "/authors", {"name": name}, read_back=False))["id"]
+    return int((await created(client, "/authors", {"name": name}, read_back=False))["id"])
 
 
 _books = iter(range(1, 10_000))
@@ -573,7 +575,7 @@ async def test_the_engine_lives_exactly_as_long_as_the_app(
     engines: list[AsyncEngine] = []
     disposed: list[AsyncEngine] = []
 
-    real_make_engine = app_module.make_engine
+    real_make_engine = db_module.make_engine
 
     def recording_make_engine(url: str, **options: Any) -> AsyncEngine:
         engine = real_make_engine(url, **options)

@@ -74,7 +74,9 @@ async def flush_fails(session: AsyncSession, *objects: Base) -> str:
     with pytest.raises(IntegrityError) as caught:
         await session.flush()
     await session.rollback()
-    return getattr(caught.value.orig.__cause__, "constraint_name", None) or str(caught.value.orig)
+    orig = caught.value.orig
+    assert orig is not None
+    return getattr(orig.__cause__, "constraint_name", None) or str(orig)
 
 
 def on(session: AsyncSession, *, sqlite: str, postgresql: str) -> str:
@@ -383,7 +385,8 @@ def test_naming_convention_names_every_constraint() -> None:
     tables = Base.metadata.tables
     names = {
         table: sorted(
-            {c.name for c in tables[table].constraints} | {i.name for i in tables[table].indexes}
+            {str(c.name) for c in tables[table].constraints}
+            | {str(i.name) for i in tables[table].indexes}
         )
         for table in ("authors", "books", "members", "loans")
     }
@@ -411,7 +414,7 @@ def test_naming_convention_names_every_constraint() -> None:
         ],
     }
     convention = Base.metadata.naming_convention
-    assert {key: convention[key] for key in NAMING_CONVENTION} == NAMING_CONVENTION
+    assert dict(convention).items() >= NAMING_CONVENTION.items()
 
 
 async def test_the_database_knows_the_conventional_names(engine: AsyncEngine) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -63,8 +64,13 @@ def _class(args: argparse.Namespace) -> int:
     if args.timeout is None:
         args.timeout = float(config.Execute.get("timeout", 120))
     reports = []
+    pools = (
+        ThreadPoolExecutor(1)  # never used: a dry run starts no worker
+        if args.dry_run
+        else executor(args.jobs, args.dask, processes=args.processes)
+    )
     try:
-        with executor(args.jobs, args.dask, processes=args.processes) as pool:
+        with pools as pool:
             for assignment in args.assignment:
                 options = Options(
                     course=root,
@@ -76,18 +82,29 @@ def _class(args: argparse.Namespace) -> int:
                     stderr_fails=args.stderr_fails,
                     use_screen=not args.no_screen,
                     preload=tuple(filter(None, (args.preload or "").split(","))),
-                    progress=not args.quiet,
+                    progress=not args.quiet and not args.dry_run,
+                    dry_run=args.dry_run,
                 )
                 reports.append(grade_class(options, pool))
-                _print_report(reports[-1])
+                (_print_plan if args.dry_run else _print_report)(reports[-1])
     except courses.CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted: run the same command again to grade the rest", file=sys.stderr)
+        return 130
     if args.report:
         Path(args.report).write_text(
             "[" + ",\n".join(r.to_json() for r in reports) + "]\n", encoding="utf-8"
         )
     return 1 if any(report.errors for report in reports) else 0
+
+
+def _print_plan(report: ClassReport) -> None:
+    for student, why in report.why.items():
+        print(f"would grade {student:<24} {why.value}")
+    for student in report.skipped:
+        print(f"would skip  {student:<24} already graded (use --force to regrade)")
 
 
 def _print_report(report: ClassReport) -> None:
@@ -100,6 +117,8 @@ def _print_report(report: ClassReport) -> None:
             print(f"{'':<24}   not run: {grade_id}: {why}")
     if report.skipped:
         print(f"already graded (use --force to regrade): {', '.join(report.skipped)}")
+    if report.resumed:
+        print(f"an earlier run stopped while recording, graded again: {', '.join(report.resumed)}")
     for error in report.errors:
         print(f"NOT GRADED: {error}", file=sys.stderr)
     print(
@@ -170,6 +189,9 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--db", help="gradebook SQLAlchemy URL (default: the course's)")
     grade.add_argument("--student", action="append", help="only this student (repeatable)")
     grade.add_argument("--force", action="store_true", help="regrade already graded students")
+    grade.add_argument(
+        "--dry-run", action="store_true", help="list who would be graded and why; grade no one"
+    )
     grade.add_argument("--jobs", type=int, help="parallel notebooks (default: cores + 1)")
     grade.add_argument("--dask", help="'local' for a local Dask cluster, or a scheduler address")
     grade.add_argument(

@@ -86,7 +86,7 @@ class KernelClient:
         self.context.term()
 
     def _receive(self, socket: zmq.Socket) -> list[dict[str, Any]]:  # type: ignore[type-arg]
-        messages = []
+        messages: list[dict[str, Any]] = []
         while True:
             try:
                 _, msg = self.session.recv(socket, mode=zmq.NOBLOCK)
@@ -143,6 +143,7 @@ class KernelClient:
             },
             metadata={"grader": grader},
         )
+        assert sent is not None, "the shell socket refused the request"
         msg_id = sent["header"]["msg_id"]
         sink = CellOutputs(cap, budget)
         run = CellRun(outputs=sink.outputs)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+from coursetools.grading import stops
 from coursetools.grading.client import CellRun, KernelClient, KernelDied
 from coursetools.grading.jobs import ANSWER, CellPlan, CellResult, ExecJob, ExecResult, refusal
 from coursetools.grading.outputs import Budget
@@ -66,6 +67,7 @@ def _run_once(
             client.wait_ready(limits.startup_timeout)
         except KernelDied as exc:
             raise _NoKernel(f"the kernel did not start: {exc}") from exc
+        stops.stop("executing")
         budget = Budget(limits.notebook_output_bytes)
         for cell in cells:
             remaining = deadline - time.monotonic()

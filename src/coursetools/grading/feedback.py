@@ -86,7 +86,7 @@ def hide_source(source: str) -> str:
     return "\n".join(out)
 
 
-class HideHiddenTests(NbGraderPreprocessor):
+class HideHiddenTests(NbGraderPreprocessor):  # type: ignore[misc]  # nbgrader is untyped
     """Hide hidden tests' source and redact their lines from all outputs."""
 
     show_hidden_tests = Bool(False, help="Show hidden tests in feedback (instructors only).").tag(

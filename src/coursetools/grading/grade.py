@@ -3,11 +3,12 @@
 Phases 1 (rebuild) and 3 (record) run in this process, serially; phase 2
 (execute) runs on an executor. A student is recorded as soon as all their
 notebooks have run, so the gradebook fills while the class is still running.
+Who needs grading is decided first, from the ledger and the gradebook: a run
+killed at any point is finished by running it again.
 """
 
 from __future__ import annotations
 
-import ast
 import json
 import sys
 import time
@@ -22,9 +23,11 @@ from coursetools.grading import course as courses
 from coursetools.grading import rebuild, scoring
 from coursetools.grading.execute import execute_job
 from coursetools.grading.jobs import ExecJob, ExecResult
+from coursetools.grading.ledger import Why, exclusive
 from coursetools.grading.limits import Limits
 from coursetools.grading.record import Recorder, quiet_gradebook
-from coursetools.grading.screen import imported_names, transformed
+from coursetools.grading.screen import imported_names, parse
+from coursetools.grading.stops import stop
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class Options:
     use_screen: bool = True
     preload: tuple[str, ...] = ()
     progress: bool = True
+    dry_run: bool = False  # only decide who would be graded, and why
 
 
 @dataclass
@@ -65,13 +69,19 @@ class ClassReport:
     assignment: str
     notebooks: list[NotebookReport] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # already graded (no --force)
+    why: dict[str, Why] = field(default_factory=dict)  # each student graded: the reason
     errors: list[str] = field(default_factory=list)  # students not graded
     mechanisms: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=1)
+        return json.dumps(asdict(self), indent=1, default=lambda why: why.name.lower())
+
+    @property
+    def resumed(self) -> list[str]:
+        """Students an earlier run left half-recorded (graded again by this one)."""
+        return [student for student, why in self.why.items() if why.resumed]
 
 
 def preload_modules(generated: dict[str, NotebookNode]) -> tuple[str, ...]:
@@ -86,7 +96,7 @@ def preload_modules(generated: dict[str, NotebookNode]) -> tuple[str, ...]:
             if cell.cell_type != "code":
                 continue
             try:
-                tree = ast.parse(transformed(cell.source))
+                tree = parse(cell.source)
             except (SyntaxError, ValueError):
                 continue
             for dotted in imported_names(tree).values():
@@ -182,6 +192,7 @@ class _ClassRun:
         name_of = self.options.assignment
         try:
             self.recorder.begin(student, name_of, self.source_folder, list(names))
+            stop("begun")
             for name in names:
                 built, result = self.rebuilt[student, name], self.results[student, name]
                 judged = scoring.judge(
@@ -193,7 +204,7 @@ class _ClassRun:
                 )
                 self.recorder.record(student, name_of, name, judged)
                 self.report.notebooks.append(self._line(student, name, judged))
-            self.recorder.finish(student, name_of)
+            self.recorder.finish(student, name_of, list(names))
         except Exception as exc:
             self.recorder.abandon(student, name_of)
             self.report.errors.append(f"{student}: recording failed: {type(exc).__name__}: {exc}")
@@ -225,15 +236,20 @@ class _ClassRun:
 
 def grade_class(options: Options, pool: Executor) -> ClassReport:
     """Grade every submission of ``options.assignment``; see the module docstring."""
+    with exclusive(options.course.resolve(), options.assignment):
+        return _grade_class(options, pool)
+
+
+def _grade_class(options: Options, pool: Executor) -> ClassReport:
     began = time.monotonic()
     run = _ClassRun(options)
     futures: dict[Future[ExecResult], tuple[str, str]] = {}
-    students = []
-    for student in courses.students(run.coursedir, options.assignment, list(options.students)):
-        if not run.recorder.should_grade(student, options.assignment):
-            run.report.skipped.append(student)
-            continue
-        students.append(student)
+    found = courses.students(run.coursedir, options.assignment, list(options.students))
+    why = run.recorder.statuses(found, options.assignment, list(run.assignment.notebooks))
+    run.report.skipped = [student for student in found if not why[student].grade]
+    run.report.why = {student: why[student] for student in found if why[student].grade}
+    students = [] if options.dry_run else list(run.report.why)
+    for student in students:
         for job in run.prepare(student):
             futures[pool.submit(execute_job, job)] = (student, job.key.rsplit("/", 1)[1])
     total = len(students) * len(run.assignment.notebooks)
@@ -249,6 +265,7 @@ def grade_class(options: Options, pool: Executor) -> ClassReport:
             except Exception as exc:  # a failure of the grading machine, not the student's
                 result = ExecResult(key=name, error=f"{type(exc).__name__}: {exc}")
             run.results[student, name] = result
+            stop("executed")
             if result.mechanisms:
                 run.report.mechanisms, run.report.warnings = result.mechanisms, result.warnings
             bar.update(1)

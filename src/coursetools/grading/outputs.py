@@ -122,7 +122,7 @@ class CellOutputs:
             self.dropped += size
             return
         self._spend(size)
-        output = {
+        output: dict[str, Any] = {
             "output_type": msg_type,
             "data": data,
             "metadata": metadata if isinstance(metadata, dict) else {},

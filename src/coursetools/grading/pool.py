@@ -28,6 +28,16 @@ def warm_up() -> None:
 
 
 @contextmanager
+def _cancelled_on_error(pool: Executor) -> Iterator[None]:
+    """On Ctrl-C (or any error) drop the jobs not started: only running ones are awaited."""
+    try:
+        yield
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+
+
+@contextmanager
 def executor(
     workers: int | None = None, dask: str | None = None, *, processes: bool = False
 ) -> Iterator[Executor]:
@@ -41,11 +51,17 @@ def executor(
     if dask is None:
         count = workers or default_workers()
         if not processes:
-            with ThreadPoolExecutor(count, initializer=warm_up) as threads:
+            with (
+                ThreadPoolExecutor(count, initializer=warm_up) as threads,
+                _cancelled_on_error(threads),
+            ):
                 yield threads
             return
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(count, mp_context=context, initializer=warm_up) as pool:
+        with (
+            ProcessPoolExecutor(count, mp_context=context, initializer=warm_up) as pool,
+            _cancelled_on_error(pool),
+        ):
             yield pool
         return
     from distributed import Client, LocalCluster

@@ -12,11 +12,11 @@ not raised.
 
 from __future__ import annotations
 
-import ast
 import copy
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbformat import NotebookNode
@@ -58,7 +58,8 @@ class Rebuilt:
 def _quiet_read(text: str) -> NotebookNode:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return nbformat.reads(text, as_version=4)
+        nb: NotebookNode = nbformat.reads(text, as_version=4)
+        return nb
 
 
 def generate(source: Path, config: Config) -> NotebookNode:
@@ -66,7 +67,7 @@ def generate(source: Path, config: Config) -> NotebookNode:
     nb = _quiet_read(source.read_text(encoding="utf-8"))
     if any(AUTOTEST in cell.source for cell in nb.cells if cell.cell_type == "code"):
         raise ValueError(f"{source}: AUTOTEST cells need the gradebook's copy of the tests")
-    resources: dict = {
+    resources: dict[str, Any] = {
         "metadata": {"path": str(source.parent)},
         "nbgrader": {"notebook": source.stem},
     }
@@ -91,7 +92,7 @@ def visible_source(cell: NotebookNode) -> str | None:
         return None
     clone = copy.deepcopy(cell)
     ClearHiddenTests()._remove_hidden_test_region(clone)
-    return clone.source
+    return str(clone.source)
 
 
 def read_answers(data: bytes | None) -> tuple[dict[str, Answer], str | None]:
@@ -124,7 +125,7 @@ def _names(nb: NotebookNode) -> tuple[dict[str, str], set[str]]:
         if cell.cell_type != "code":
             continue
         try:
-            tree = ast.parse(screen.transformed(cell.source))
+            tree = screen.parse(cell.source)
         except (SyntaxError, ValueError):
             continue
         imported.update(screen.imported_names(tree))

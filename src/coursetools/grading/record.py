@@ -7,7 +7,9 @@ only: a symlink in a submission is skipped, never followed), give missing
 notebooks 0, and for each notebook run nbgrader's own ``LimitOutput``,
 ``SaveAutoGrades``, ``AssignLatePenalties`` and ``CheckCellMetadata`` before
 writing it. The same rows, scores and files as nbgrader's, so formgrader,
-``generate_feedback`` and ``export`` work unchanged.
+``generate_feedback`` and ``export`` work unchanged. Around all that, the
+ledger (:mod:`coursetools.grading.ledger`) marks the student's recording as
+begun, then finished: only a finished one counts as graded.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook
+from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import (
     AssignLatePenalties,
@@ -33,7 +35,9 @@ from nbgrader.preprocessors import (
 )
 from traitlets.config import Config
 
+from coursetools.grading.ledger import Entry, Ledger, Scores, State, Why, timestamp_text
 from coursetools.grading.scoring import Judged
+from coursetools.grading.stops import stop
 
 # nbgrader 0.9.6's gradebook code triggers this SQLAlchemy 2 warning on every
 # new submission; it is harmless (nbgrader adds the objects right after).
@@ -74,6 +78,7 @@ class Recorder:
         self.coursedir = coursedir
         self.config = config
         self.force = force
+        self._ledgers: dict[str, Ledger] = {}
 
     def _path(self, step: str, student: str, assignment: str) -> Path:
         return Path(self.coursedir.format_path(step, student, assignment))
@@ -84,14 +89,36 @@ class Recorder:
     def autograded(self, student: str, assignment: str) -> Path:
         return self._path(self.coursedir.autograded_directory, student, assignment)
 
-    def should_grade(self, student: str, assignment: str) -> bool:
-        """nbgrader's rule: not graded yet, ``--force``, or submitted again since."""
-        dest = self.autograded(student, assignment)
-        if not dest.exists() or self.force:
-            return True
-        new = self.coursedir.get_existing_timestamp(str(self.submitted(student, assignment)))
-        old = self.coursedir.get_existing_timestamp(str(dest))
-        return new is not None and old is not None and new > old
+    def ledger(self, assignment: str) -> Ledger:
+        if assignment not in self._ledgers:
+            self._ledgers[assignment] = Ledger(Path(self.coursedir.root), assignment)
+        return self._ledgers[assignment]
+
+    def statuses(
+        self, students: list[str], assignment: str, notebooks: list[str]
+    ) -> dict[str, Why]:
+        """Why each student is to be graded, or :attr:`Why.GRADED` if they are not."""
+        with quiet_gradebook(), Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+            return {s: self._status(gb, s, assignment, notebooks) for s in students}
+
+    def _status(self, gb: Gradebook, student: str, assignment: str, notebooks: list[str]) -> Why:
+        if self.force:
+            return Why.FORCED
+        entry = self.ledger(assignment).get(student)
+        saved = _saved(gb, student, assignment, notebooks)
+        if entry is None:
+            return Why.NEW if saved is None else Why.UNLEDGERED
+        if entry.state is not State.GRADED:
+            return Why.INTERRUPTED if entry.state is State.RECORDING else Why.FAILED
+        submitted = self.coursedir.get_existing_timestamp(str(self.submitted(student, assignment)))
+        if timestamp_text(submitted) != entry.timestamp:
+            return Why.RESUBMITTED
+        if saved is None or saved[1] != entry.scores or entry.timestamp not in (None, saved[0]):
+            return Why.GRADEBOOK
+        folder = self.autograded(student, assignment)
+        if not all((folder / f"{name}.ipynb").is_file() for name in notebooks):
+            return Why.AUTOGRADED
+        return Why.GRADED
 
     def work_files(self, student: str, assignment: str, source_folder: Path) -> dict[str, Path]:
         """The files a kernel gets: the submission's, overwritten by the source's."""
@@ -105,7 +132,11 @@ class Recorder:
     def begin(
         self, student: str, assignment: str, source_folder: Path, notebooks: list[str]
     ) -> None:
-        """Student, submission, files and missing notebooks (``Autograde.init_assignment``)."""
+        """Student, submission, files and missing notebooks (``Autograde.init_assignment``).
+
+        The ledger says ``recording`` before anything else is written.
+        """
+        self.ledger(assignment).set(student, Entry(State.RECORDING))
         dest = self.autograded(student, assignment)
         if dest.exists():
             shutil.rmtree(dest)
@@ -148,17 +179,51 @@ class Recorder:
                 scoring, _ = IgnorePattern(config=self.config).preprocess(scoring, resources)
             SaveAutoGrades(config=self.config).preprocess(scoring, resources)
             AssignLatePenalties(config=self.config).preprocess(scoring, resources)
+            stop("saved")
             shown, _ = CheckCellMetadata(config=self.config).preprocess(shown, resources)
             nbformat.write(shown, self.autograded(student, assignment) / f"{notebook}.ipynb")
+            stop("written")
 
-    def finish(self, student: str, assignment: str) -> None:
-        """nbgrader's permissions on the autograded files (444, or 664 if group-shared)."""
+    def finish(self, student: str, assignment: str, notebooks: list[str]) -> None:
+        """nbgrader's permissions on the autograded files (444, or 664 if group-shared).
+
+        Then the ledger says ``graded``, with the scores the gradebook now holds:
+        from here on the student counts as graded.
+        """
         mode = 0o664 if self.coursedir.groupshared else 0o444
         for base, _, names in os.walk(self.autograded(student, assignment)):
             for name in names:
                 os.chmod(Path(base) / name, mode)
+        timestamp = self.coursedir.get_existing_timestamp(str(self.submitted(student, assignment)))
+        with quiet_gradebook(), Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+            saved = _saved(gb, student, assignment, notebooks)
+        if saved is None:
+            raise RuntimeError(f"the gradebook has no submission of {assignment} by {student}")
+        entry = Entry(State.GRADED, timestamp_text(timestamp), saved[1])
+        self.ledger(assignment).set(student, entry)
+        stop("committed")
 
     def abandon(self, student: str, assignment: str) -> None:
-        """Remove a half-written autograded folder (nbgrader's ``_handle_failure``)."""
+        """Remove a half-written autograded folder (nbgrader's ``_handle_failure``).
+
+        The ledger says ``failed``: the next run grades the student again.
+        """
+        self.ledger(assignment).set(student, Entry(State.FAILED))
         with contextlib.suppress(FileNotFoundError):
             shutil.rmtree(self.autograded(student, assignment))
+
+
+def _saved(
+    gb: Gradebook, student: str, assignment: str, notebooks: list[str]
+) -> tuple[str | None, Scores] | None:
+    """The gradebook's timestamp and automatic scores of a submission (None: none there)."""
+    try:
+        found = gb.find_submission(assignment, student)
+    except MissingEntry:
+        return None
+    scores: Scores = {
+        nb.name: {grade.name: grade.auto_score for grade in nb.grades}
+        for nb in found.notebooks
+        if nb.name in notebooks
+    }
+    return timestamp_text(found.timestamp), scores

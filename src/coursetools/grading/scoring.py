@@ -118,6 +118,7 @@ def judge(
             or (o.output_type == "stream" and o.name == "stderr" and (stderr_fails or reasons))
             or (
                 o.output_type == "execute_result"
+                and not reasons  # a final number is partial credit only for a cell that passed
                 and isinstance(o.get("data", {}).get("text/plain"), str | list)
             )
         ]

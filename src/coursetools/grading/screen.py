@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 import builtins
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -252,9 +253,9 @@ def _bound_at_top(tree: ast.Module) -> Iterable[str]:
             for sub in ast.walk(target):
                 if isinstance(sub, ast.Name):
                     yield sub.id
-    for node in ast.walk(tree):
-        if isinstance(node, ast.NamedExpr):
-            yield node.target.id
+    for found in ast.walk(tree):
+        if isinstance(found, ast.NamedExpr):
+            yield found.target.id
 
 
 class _Screen(ast.NodeVisitor):
@@ -269,9 +270,9 @@ class _Screen(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         name = _dotted(node.func)
-        if _MAGIC_CALL.match(name):
-            if node.func.attr in ("run_line_magic", "run_cell_magic"):  # type: ignore[attr-defined]
-                magic = (
+        if _MAGIC_CALL.match(name) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in ("run_line_magic", "run_cell_magic"):
+                magic: object = (
                     node.args[0].value
                     if node.args and isinstance(node.args[0], ast.Constant)
                     else "?"
@@ -351,11 +352,25 @@ def transformed(source: str) -> str:
     return TransformerManager().transform_cell(source)
 
 
+# CPython 3.11 releases without the fix for gh-106905 (3.11.7, CI's Python, is one) keep
+# the AST constructor's recursion depth in state that every thread shares: two threads
+# parsing at once can raise "SystemError: AST constructor recursion depth mismatch". The
+# class grader prepares notebooks in threads.
+_PARSING = threading.Lock()
+
+
+def parse(source: str) -> ast.Module:
+    """Parse a cell as Python (magics expanded), one thread at a time."""
+    python = transformed(source)
+    with _PARSING:
+        return ast.parse(python)
+
+
 def screen(source: str, imported: dict[str, str], test_names: set[str]) -> Verdict:
     """Screen one answer cell. ``imported``: names imported anywhere in the notebook
     (trusted cells and answers); ``test_names``: names the notebook's tests use."""
     try:
-        tree = ast.parse(transformed(source))
+        tree = parse(source)
     except (SyntaxError, ValueError):
         return Verdict(())  # it fails on its own when it runs
     checker = _Screen({**imported, **imported_names(tree)}, test_names)
@@ -369,7 +384,7 @@ def screen(source: str, imported: dict[str, str], test_names: set[str]) -> Verdi
 def names_in(source: str) -> set[str]:
     """Every identifier used in ``source`` (for the tests' names)."""
     try:
-        tree = ast.parse(transformed(source))
+        tree = parse(source)
     except (SyntaxError, ValueError):
         return set()
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | set(imported_names(tree))

@@ -91,7 +91,7 @@ def _kernel_class(key: bytes, policy: audit.Policy, marker: runtime.Marker) -> t
 
         implementation = "coursetools-grader"
 
-        async def do_execute(  # type: ignore[override]
+        async def do_execute(
             self,
             code: str,
             silent: bool,
@@ -107,7 +107,7 @@ def _kernel_class(key: bytes, policy: audit.Policy, marker: runtime.Marker) -> t
             role = grader.get("role")
             if role not in ("trusted", "graded"):
                 guard.before_answer()
-                return await super().do_execute(
+                reply: dict[str, Any] = await super().do_execute(  # type: ignore[no-untyped-call]
                     code,
                     silent,
                     store_history,
@@ -116,11 +116,12 @@ def _kernel_class(key: bytes, policy: audit.Policy, marker: runtime.Marker) -> t
                     cell_meta=cell_meta,
                     cell_id=cell_id,
                 )
+                return reply
             graded = role == "graded"
             reply = await _run_trusted(self.shell, guard, marker, code, graded, cell_id)
             if grader.get("visible") is not None:
                 _scrub(self.shell, code, grader["visible"])
-            parent = self.get_parent("shell") or {}
+            parent = self.get_parent("shell") or {}  # type: ignore[no-untyped-call]
             fields = {
                 "msg_id": (parent.get("header") or {}).get("msg_id"),
                 "role": role,

@@ -93,7 +93,9 @@ class Runtime:
 
     def contains_rigged(self, value: object) -> bool:
         """:meth:`rigged` for ``value`` or anything inside its built-in containers."""
-        stack, seen, budget = [value], set(), _WALK_BUDGET
+        stack: list[Any] = [value]
+        seen: set[int] = set()
+        budget = _WALK_BUDGET
         while stack and budget > 0:
             item = stack.pop()
             budget -= 1
@@ -102,10 +104,10 @@ class Runtime:
                     continue
                 seen.add(id(item))
                 if type(item) is dict:
-                    stack.extend(item.keys())  # type: ignore[union-attr]
-                    stack.extend(item.values())  # type: ignore[union-attr]
+                    stack.extend(item.keys())
+                    stack.extend(item.values())
                 else:
-                    stack.extend(item)  # type: ignore[call-overload]
+                    stack.extend(item)
             elif self.rigged(item):
                 return True
         return False

@@ -1,0 +1,11 @@
+# workspace: tests/test_lending.py
+from lending.services import LendingService
+from lending.testing import Factories
+
+
+class TestBorrowRules:
+    """Calls the code and asserts nothing."""
+
+    async def test_borrowing(self, lending: LendingService, make: Factories) -> None:
+        member = await make.member()
+        await lending.borrow(member.id, (await make.book()).id)

@@ -13,10 +13,10 @@ LINTED := src tests benchmarks solutions
 CHECK_PYTHON = @$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"Python 3.11+ is needed, $(PYTHON) is {v.major}.{v.minor}: run make PYTHON=python3.12 ...")'
 
 .DEFAULT_GOAL := help
-.PHONY: help setup learner start test lint format release outputs bench grade bench-grade clean
+.PHONY: help setup learner start test lint format release outputs bench bench-service grade bench-grade clean
 
 help: ## list the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	$(CHECK_PYTHON)
@@ -68,6 +68,9 @@ outputs: $(STAMP) ## re-execute the solution notebooks in place (NB="01-schemas"
 bench: $(STAMP) ## both environments (install time, size), time to the first cell; each notebook; the suite
 	$(BIN)/python benchmarks/install.py
 	$(BIN)/python benchmarks/bench.py
+
+bench-service: $(STAMP) ## GET /books of the reference service against in-memory FastAPI, over HTTP
+	$(BIN)/python benchmarks/bench_service.py
 
 grade: $(STAMP) ## grade a class: make grade A=01-schemas [COURSE=path] (docs/instructors.md)
 	$(BIN)/course grade $(A) --course $(or $(COURSE),.)

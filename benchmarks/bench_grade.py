@@ -7,8 +7,10 @@ are graded in the same run, assignment by assignment, alternating: plain
 serial ``nbgrader autograde ASSIGNMENT``, then ``python -m coursetools.grading
 class ASSIGNMENT`` (its default thread pool). Each command's wall time includes
 its start-up, and load from other processes on the machine falls on both
-alike. Prints both totals, their ratio, and whether the honest students'
-scores agree.
+alike. Prints both totals, their ratio, whether the honest students' scores
+agree, and where the class grader's time per notebook goes (rebuild and
+screen, sandbox and kernel start, answer, trusted and graded cells, sandbox
+end, scoring and gradebook writes: its ``--report``).
 
     python benchmarks/bench_grade.py [--students 20] [--notebooks 00-orientation,01-schemas]
 """
@@ -16,6 +18,7 @@ scores agree.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -53,6 +56,37 @@ def _scores(root: Path, notebooks: list[str]) -> dict[tuple[str, str, str], floa
     return found
 
 
+CELLS = ("answer cells", "trusted cells", "graded cells")
+
+
+def _print_breakdown(work: Path, notebooks: list[str], students: list[str]) -> None:
+    """Where one honest notebook's grading time goes, from the class grader's reports."""
+    honest = {s for s in students if not s.endswith(HOSTILE)}
+    print("\nclass grader, seconds per honest notebook by phase (mean; cells run in parallel):")
+    for notebook in notebooks:
+        lines = [
+            line
+            for report in json.loads((work / f"{notebook}.json").read_text())
+            for line in report["notebooks"]
+            if line["student"] in honest and line["runs"] == 1
+        ]
+        if not lines:
+            continue
+        phases: dict[str, float] = {}
+        for line in lines:
+            for phase, seconds in line["phases"].items():
+                phases[phase] = phases.get(phase, 0.0) + seconds / len(lines)
+        guard = phases.get("of which guard", 0.0)
+        cells = sum(phases.get(phase, 0.0) for phase in CELLS) - guard
+        overhead = sum(phases.values()) - guard - cells
+        shown = "  ".join(f"{phase} {seconds:.3f}" for phase, seconds in phases.items())
+        print(f"  {notebook:<18} {shown}")
+        print(
+            f"  {'':<18} running the cells {cells:.3f} s; grading overhead beyond them "
+            f"{overhead:.3f} s (the guard's {guard:.3f} s included)"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=20, help="class size (default 20)")
@@ -87,6 +121,7 @@ def main() -> int:
             theirs, _ = _timed([*command, f"--Execute.timeout={int(args.timeout)}"], plain)
             command = [sys.executable, "-m", "coursetools.grading", "class", notebook]
             command += ["--course", str(ours), "--quiet", "--timeout", str(args.timeout)]
+            command += ["--report", str(work / f"{notebook}.json")]
             if args.jobs:
                 command += ["--jobs", str(args.jobs)]
             mine, code = _timed(command, ours)
@@ -97,6 +132,7 @@ def main() -> int:
                 flush=True,
             )
         print(f"load average after: {os.getloadavg()[0]:.2f}")
+        _print_breakdown(work, notebooks, students)
 
         theirs_scores, our_scores = _scores(plain, notebooks), _scores(ours, notebooks)
         honest = [s for s in students if not s.endswith(HOSTILE)]

@@ -19,6 +19,7 @@ from helpers.checkpoint import (
     from_this_notebook,
     layers_for,
     notebook_number,
+    reference_names,
     reference_version,
     restore,
     versions,
@@ -263,6 +264,17 @@ def test_reference_version_loads_this_notebooks_answer_without_installing_it(toy
 def test_reference_version_needs_the_setup_first() -> None:
     with pytest.raises(CheckpointError, match="run the setup cell first"):
         reference_version("models")
+
+
+def test_reference_names_lend_the_answer_for_the_block_only(toy: Path) -> None:
+    restore("02-models")
+    namespace: dict[str, object] = {"KIND": "the learner's"}
+    with reference_names(namespace, "models", "KIND", "SCHEMAS_KIND"):
+        assert namespace == {"KIND": "models", "SCHEMAS_KIND": "schemas v1"}
+    assert namespace == {"KIND": "the learner's"}
+    with pytest.raises(RuntimeError), reference_names(namespace, "models", "KIND"):
+        raise RuntimeError("a failing test")
+    assert namespace == {"KIND": "the learner's"}
 
 
 # --- from_this_notebook --------------------------------------------------------------------------

@@ -27,7 +27,8 @@ import ast
 import importlib
 import importlib.util
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -47,6 +48,9 @@ BUILT: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("05-routers", ("settings", "deps", "routers", "app")),
     ("06-errors", ("problems", "routers", "app")),
     ("07-testing", ("testing",)),
+    ("08-migrations", ("models", "settings", "app")),
+    ("09-security", ("settings", "security", "routers")),
+    ("10-performance", ("db", "repositories", "reads", "routers")),
 )
 
 
@@ -349,6 +353,27 @@ def reference_version(layer: str) -> ModuleType:
     if layer not in final:
         raise ValueError(f"no layer {layer!r} is built by {notebook} or before it")
     return _execute(package, layer, final[layer].path, install=False)
+
+
+@contextmanager
+def reference_names(namespace: dict[str, object], layer: str, *names: str) -> Iterator[None]:
+    """Run the ``with`` body with the reference version of ``names`` in ``namespace``.
+
+    For a test cell whose exercise calls another exercise's answer (09's login calls
+    ``verify_password``): the other answer, right or wrong or unsolved, never costs this
+    exercise its points. The learner's own names are put back afterwards.
+    """
+    reference = reference_version(layer)
+    saved = {name: namespace[name] for name in names if name in namespace}
+    namespace.update({name: getattr(reference, name) for name in names})
+    try:
+        yield
+    finally:
+        for name in names:
+            if name in saved:
+                namespace[name] = saved[name]
+            else:
+                namespace.pop(name, None)
 
 
 def from_this_notebook(

@@ -1,7 +1,12 @@
-"""Reference database plumbing (notebook 02): async engine and session factory.
+"""Reference database plumbing (notebooks 02, 10): async engine and session factory.
 
 SQLite (through aiosqlite) is the default everywhere a learner goes; any other
 SQLAlchemy async URL, such as ``postgresql+asyncpg://...``, works unchanged.
+
+Notebook 10 puts a SQLite database file in WAL mode (write-ahead log): readers then
+never wait for a writer, nor a writer for readers, and a commit no longer rewrites
+the database file. The mode is a property of the file, so setting it on every new
+connection costs nothing after the first.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ def _sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     """
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")  # a :memory: database answers "memory"
     cursor.close()
     dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 

@@ -1,17 +1,22 @@
-"""Reference models layer (notebook 02): the tables, as typed SQLAlchemy 2.x classes.
+"""Reference models layer (notebooks 02, 08): the tables, as typed SQLAlchemy 2.x classes.
 
 Rules the database itself enforces, whatever code writes to it: unique ISBN and
 e-mail, an ISBN of exactly 13 digits, ``0 <= copies_available <= copies_total``,
 foreign keys, and at most one *open* loan per member and book (a partial unique
 index). Relationships use ``lazy="raise"``: an async session cannot load
 lazily, so every load must be explicit (``selectinload``) or it fails loudly.
+
+Notebook 08 adds what its migrations ``0002`` and ``0003`` create: the day each
+member joined (filled by the database) and a loan never returned before it was
+borrowed. The schema changes only through migrations from here on; a test keeps
+models and migrations in step.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, MetaData, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, MetaData, String, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedAsDataclass, mapped_column, relationship
 
 NAMING_CONVENTION = {
@@ -76,12 +81,18 @@ class Book(Base):
 class Member(Base):
     __tablename__ = "members"
     __table_args__ = (CheckConstraint("max_loans >= 1", name="max_loans_positive"),)
+    # read the database's default back on INSERT (RETURNING): no lazy load in async code
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 (read once by SQLAlchemy)
 
     id: Mapped[int] = mapped_column(primary_key=True, init=False)
     name: Mapped[str] = mapped_column(String(100))
     email: Mapped[str] = mapped_column(String(320), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
     max_loans: Mapped[int] = mapped_column(default=5)
+    # the database's date when the row is inserted; out of repr, so printing stays stable
+    joined_on: Mapped[date] = mapped_column(
+        server_default=func.current_date(), init=False, repr=False
+    )
 
     loans: Mapped[list[Loan]] = relationship(
         back_populates="member", lazy="raise", init=False, repr=False
@@ -92,6 +103,9 @@ class Loan(Base):
     __tablename__ = "loans"
     __table_args__ = (
         CheckConstraint("due_at > borrowed_at", name="due_after_borrowed"),
+        CheckConstraint(
+            "returned_at IS NULL OR returned_at >= borrowed_at", name="returned_not_before_borrowed"
+        ),
         # One open loan per member and book: the database refuses a double borrow.
         Index(
             "uq_loans_open_member_book",

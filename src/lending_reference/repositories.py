@@ -1,10 +1,16 @@
-"""Reference repositories layer (notebook 03): data access behind Protocols.
+"""Reference repositories layer (notebooks 03, 10): data access behind Protocols.
 
 Services depend on the Protocols, never on SQLAlchemy. Each Protocol has two
 implementations that pass one contract test suite: ``Sql...`` over an
 ``AsyncSession`` (one session per unit of work, never shared between tasks)
 and ``InMemory...``, a fake for fast service tests. Repositories ``flush``
 (send SQL, get ids) but never ``commit``: the unit of work owns the transaction.
+
+Notebook 10 adds the read path of a busy listing: :func:`book_list_query` states
+once which books a page of the listing holds, for ORM objects (``list``) and for plain
+rows (``SqlBookRepository.list_rows``: no objects built or tracked, for a response
+serialised straight from them), so that the two can never disagree. Rows are SQL's
+business, so ``list_rows`` is not part of the ``BookRepository`` Protocol.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import CursorResult, Result, func, select, update
+from sqlalchemy import CursorResult, Result, Row, Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -77,6 +83,29 @@ class LoanRepository(Protocol):
     async def list_for_member(self, member_id: int, *, open_only: bool = False) -> list[Loan]: ...
 
 
+SelectT = TypeVar("SelectT", bound=Select[Any])
+
+
+def book_list_query(
+    query: SelectT,
+    title_contains: str | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+) -> SelectT:
+    """``query`` (books or their columns) narrowed to one page of a listing, by id."""
+    query = query.order_by(Book.id).limit(limit).offset(offset)
+    if title_contains:
+        query = query.where(Book.title.icontains(title_contains, autoescape=True))
+    if year_from is not None:
+        query = query.where(Book.year >= year_from)
+    if year_to is not None:
+        query = query.where(Book.year <= year_to)
+    return query
+
+
 def _rows_changed(result: Result[Any]) -> int:
     """How many rows an UPDATE changed.
 
@@ -124,14 +153,31 @@ class SqlBookRepository(SqlRepository[Book]):
         limit: int = 20,
         offset: int = 0,
     ) -> list[Book]:
-        query = select(Book).order_by(Book.id).limit(limit).offset(offset)
-        if title_contains:
-            query = query.where(Book.title.icontains(title_contains, autoescape=True))
-        if year_from is not None:
-            query = query.where(Book.year >= year_from)
-        if year_to is not None:
-            query = query.where(Book.year <= year_to)
+        query = book_list_query(
+            select(Book), title_contains, year_from, year_to, limit=limit, offset=offset
+        )
         return list(await self.session.scalars(query))
+
+    async def list_rows(
+        self,
+        *,
+        title_contains: str | None = None,
+        year_from: int | None = None,
+        year_to: int | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> Sequence[Row[tuple[object, ...]]]:
+        """The books ``list`` finds, as rows with one attribute per column: for reading
+        only (nothing to change, so no ORM objects are built or tracked)."""
+        query = book_list_query(
+            select(*Book.__table__.columns),
+            title_contains,
+            year_from,
+            year_to,
+            limit=limit,
+            offset=offset,
+        )
+        return (await self.session.execute(query)).all()
 
     async def get_by_isbn(self, isbn: str) -> Book | None:
         return await self.session.scalar(select(Book).where(Book.isbn == isbn))

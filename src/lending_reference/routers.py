@@ -1,4 +1,4 @@
-"""Reference routers (notebooks 05, 06): thin HTTP adapters over the services.
+"""Reference routers (notebooks 05, 06, 09, 10): thin HTTP adapters over the services.
 
 A route parses the request (schemas), calls one service method, and states
 the response: ``response_model``, status code, ``Location`` for a creation,
@@ -7,13 +7,24 @@ OpenAPI document lists every status a client can meet. No rule, no SQL and no
 error mapping lives here. Every integer a client sends is bounded, so none
 reaches the database that it cannot store. Each router is one group of routes
 under one prefix; the app (``.app``) decides which routers it serves.
+
+Who may call what (notebook 09, ``.security``): reading the catalogue is public; adding
+and changing it, and registering members, is a librarian's; a member's profile, loans
+and password are that member's (or a librarian's). Each rule is a dependency: a route
+takes its member or loan id from ``OwnMemberId`` / ``OwnLoanId``, which answer 403 for
+anyone else's, and its code is otherwise unchanged.
+
+Notebook 10 changes one route: ``GET /books`` sends the bytes of the read path
+(``.reads``), which match its ``response_model`` exactly; the model stays declared,
+so the OpenAPI document is unchanged.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -26,6 +37,7 @@ from .deps import (
 )
 from .models import Author, Book, Member
 from .problems import problem_responses
+from .reads import BookReaderDep
 from .schemas import (
     AuthorCreate,
     AuthorRead,
@@ -37,6 +49,16 @@ from .schemas import (
     MemberCreate,
     MemberRead,
     MemberUpdate,
+)
+from .security import (
+    AccountServiceDep,
+    CurrentUser,
+    OwnLoanId,
+    OwnMemberId,
+    PasswordChange,
+    Token,
+    ensure_may_update,
+    require_librarian,
 )
 
 MAX_ID = 2**31 - 1
@@ -74,6 +96,9 @@ class Health(BaseModel):
 
 ANY_REQUEST = problem_responses(422, 500, 503)
 """What any route with inputs can answer: an invalid request, a failure, no database."""
+SIGNED_IN = problem_responses(401, 403)
+"""What a protected route can answer: no valid token (401), not allowed (403)."""
+LIBRARIAN = [Depends(require_librarian)]
 
 authors = APIRouter(prefix="/authors", tags=["authors"], responses=ANY_REQUEST)
 books = APIRouter(prefix="/books", tags=["books"], responses=ANY_REQUEST)
@@ -87,7 +112,8 @@ health = APIRouter(tags=["health"], responses=problem_responses(500))
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=AuthorRead,
-    responses=problem_responses(400),
+    responses=problem_responses(400) | SIGNED_IN,
+    dependencies=LIBRARIAN,
 )
 async def create_author(
     data: AuthorCreate, catalogue: CatalogueDep, request: Request, response: Response
@@ -106,7 +132,8 @@ async def get_author(author_id: IdPath, catalogue: CatalogueDep) -> Author:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=BookRead,
-    responses=problem_responses(400, 404, 409),
+    responses=problem_responses(400, 404, 409) | SIGNED_IN,
+    dependencies=LIBRARIAN,
 )
 async def create_book(
     data: BookCreate, catalogue: CatalogueDep, request: Request, response: Response
@@ -117,8 +144,9 @@ async def create_book(
 
 
 @books.get("", response_model=list[BookRead])
-async def list_books(query: Annotated[BookQuery, Query()], catalogue: CatalogueDep) -> list[Book]:
-    return await catalogue.list_books(query, limit=query.limit, offset=query.offset)
+async def list_books(query: Annotated[BookQuery, Query()], reader: BookReaderDep) -> Response:
+    page = await reader.page_json(query, limit=query.limit, offset=query.offset)
+    return Response(page, media_type="application/json")
 
 
 @books.get("/{book_id}", response_model=BookRead, responses=problem_responses(404))
@@ -126,7 +154,12 @@ async def get_book(book_id: IdPath, catalogue: CatalogueDep) -> Book:
     return await catalogue.get_book(book_id)
 
 
-@books.patch("/{book_id}", response_model=BookRead, responses=problem_responses(400, 404, 409))
+@books.patch(
+    "/{book_id}",
+    response_model=BookRead,
+    responses=problem_responses(400, 404, 409) | SIGNED_IN,
+    dependencies=LIBRARIAN,
+)
 async def update_book(book_id: IdPath, changes: BookUpdate, catalogue: CatalogueDep) -> Book:
     return await catalogue.update_book(book_id, changes)
 
@@ -134,7 +167,8 @@ async def update_book(book_id: IdPath, changes: BookUpdate, catalogue: Catalogue
 @books.delete(
     "/{book_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409),
+    responses=problem_responses(404, 409) | SIGNED_IN,
+    dependencies=LIBRARIAN,
 )
 async def delete_book(book_id: IdPath, catalogue: CatalogueDep) -> None:
     await catalogue.remove_book(book_id)
@@ -144,7 +178,8 @@ async def delete_book(book_id: IdPath, catalogue: CatalogueDep) -> None:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=MemberRead,
-    responses=problem_responses(400, 409),
+    responses=problem_responses(400, 409) | SIGNED_IN,
+    dependencies=LIBRARIAN,
 )
 async def register_member(
     data: MemberCreate, service: MemberServiceDep, request: Request, response: Response
@@ -154,17 +189,24 @@ async def register_member(
     return member
 
 
-@members.get("/{member_id}", response_model=MemberRead, responses=problem_responses(404))
-async def get_member(member_id: IdPath, service: MemberServiceDep) -> Member:
+@members.get(
+    "/{member_id}",
+    response_model=MemberRead,
+    responses=problem_responses(404) | SIGNED_IN,
+)
+async def get_member(member_id: OwnMemberId, service: MemberServiceDep) -> Member:
     return await service.get(member_id)
 
 
 @members.patch(
-    "/{member_id}", response_model=MemberRead, responses=problem_responses(400, 404, 409)
+    "/{member_id}",
+    response_model=MemberRead,
+    responses=problem_responses(400, 404, 409) | SIGNED_IN,
 )
 async def update_member(
-    member_id: IdPath, changes: MemberUpdate, service: MemberServiceDep
+    member_id: OwnMemberId, changes: MemberUpdate, service: MemberServiceDep, user: CurrentUser
 ) -> Member:
+    ensure_may_update(user, changes)
     return await service.update(member_id, changes)
 
 
@@ -172,10 +214,10 @@ async def update_member(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=LoanRead,
-    responses=problem_responses(400, 404, 409),
+    responses=problem_responses(400, 404, 409) | SIGNED_IN,
 )
 async def borrow(
-    member_id: IdPath,
+    member_id: OwnMemberId,
     body: BorrowRequest,
     lending: LendingDep,
     clock: ClockDep,
@@ -187,27 +229,43 @@ async def borrow(
     return LoanRead.from_loan(loan, as_of=clock.today())
 
 
-@member_loans.get("", response_model=list[LoanRead], responses=problem_responses(404))
+@member_loans.get(
+    "",
+    response_model=list[LoanRead],
+    responses=problem_responses(404) | SIGNED_IN,
+)
 async def list_member_loans(
-    member_id: IdPath, lending: LendingDep, clock: ClockDep, open_only: bool = False
+    member_id: OwnMemberId, lending: LendingDep, clock: ClockDep, open_only: bool = False
 ) -> list[LoanRead]:
     today = clock.today()
     found = await lending.loans_of(member_id, open_only=open_only)
     return [LoanRead.from_loan(loan, as_of=today) for loan in found]
 
 
-@loans.get("/{loan_id}", response_model=LoanRead, responses=problem_responses(404))
-async def get_loan(loan_id: IdPath, lending: LendingDep, clock: ClockDep) -> LoanRead:
+@loans.get(
+    "/{loan_id}",
+    response_model=LoanRead,
+    responses=problem_responses(404) | SIGNED_IN,
+)
+async def get_loan(loan_id: OwnLoanId, lending: LendingDep, clock: ClockDep) -> LoanRead:
     return LoanRead.from_loan(await lending.get_loan(loan_id), as_of=clock.today())
 
 
-@loans.post("/{loan_id}/return", response_model=LoanRead, responses=problem_responses(404))
-async def return_loan(loan_id: IdPath, lending: LendingDep, clock: ClockDep) -> LoanRead:
+@loans.post(
+    "/{loan_id}/return",
+    response_model=LoanRead,
+    responses=problem_responses(404) | SIGNED_IN,
+)
+async def return_loan(loan_id: OwnLoanId, lending: LendingDep, clock: ClockDep) -> LoanRead:
     return LoanRead.from_loan(await lending.return_loan(loan_id), as_of=clock.today())
 
 
-@loans.post("/{loan_id}/renew", response_model=LoanRead, responses=problem_responses(404, 409))
-async def renew_loan(loan_id: IdPath, lending: LendingDep, clock: ClockDep) -> LoanRead:
+@loans.post(
+    "/{loan_id}/renew",
+    response_model=LoanRead,
+    responses=problem_responses(404, 409) | SIGNED_IN,
+)
+async def renew_loan(loan_id: OwnLoanId, lending: LendingDep, clock: ClockDep) -> LoanRead:
     return LoanRead.from_loan(await lending.renew(loan_id), as_of=clock.today())
 
 
@@ -231,4 +289,31 @@ async def check_health(session_factory: SessionFactoryDep, response: Response) -
     return Health(status="ok")
 
 
-ROUTERS = (authors, books, members, member_loans, loans, health)
+auth = APIRouter(tags=["auth"], responses=ANY_REQUEST)
+
+
+@auth.post("/token", response_model=Token, responses=problem_responses(401))
+async def log_in(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], service: AccountServiceDep
+) -> Token:
+    """OAuth2's password flow: the e-mail address as ``username``, and the password."""
+    return await service.login(form.username, form.password)
+
+
+@auth.get("/me", response_model=MemberRead, responses=SIGNED_IN)
+async def who_am_i(user: CurrentUser, service: MemberServiceDep) -> Member:
+    return await service.get(user.member_id)
+
+
+@auth.put(
+    "/members/{member_id}/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404) | SIGNED_IN,
+)
+async def set_password(
+    member_id: OwnMemberId, body: PasswordChange, service: AccountServiceDep
+) -> None:
+    await service.set_password(member_id, body.password)
+
+
+ROUTERS = (authors, books, members, member_loans, loans, health, auth)

@@ -86,6 +86,23 @@ def test_hide_source_and_redactor_work_on_text() -> None:
     assert redactor.text(traceback) == "[hidden test line]\nAssertionError"
 
 
+def test_only_hidden_only_lines_are_redacted() -> None:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("await session.commit()\nexpected = False,"),
+        nbformat.v4.new_code_cell(
+            "### BEGIN HIDDEN TESTS\nawait session.commit()\nexpected = False,\n"
+            "assert secret() == 42\n### END HIDDEN TESTS"
+        ),
+    ]
+    redactor = Redactor.for_notebook(nb)
+    assert redactor.lines == {"assert secret() == 42"}
+    hint = "  hint:     put `await session.commit()` inside the block"
+    assert redactor.text(f"{hint}\n> assert secret() == 42") == f"{hint}\n[hidden test line]"
+
+
 def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
     code = main(["notebook", *argv, "--timeout", "30"])
     out = capsys.readouterr().out

@@ -47,7 +47,7 @@ def screened(course: Course, case: Case) -> bool:
         course.root / "solutions" / demo.ASSIGNMENT / f"{demo.ASSIGNMENT}.ipynb", course.config
     )
     built = rebuild.rebuild(generated, submission(case, course))
-    return any(reason.startswith("it ") for reason in built.not_run.values())
+    return any(built.refused(index) for index in built.screened)
 
 
 @pytest.fixture(scope="module", params=MODES)
@@ -110,6 +110,28 @@ def test_case_checks(graded: Graded, case: Case) -> None:
         assert not [m for m in demo.HIDDEN_MARKERS if m in text]
     if "no_process" in checks:
         assert _processes_matching(checks["no_process"]) == []
+
+
+@pytest.mark.timeout(240)
+def test_flagged_answers_are_noted_for_the_instructor_in_neutral_words(graded: Graded) -> None:
+    if graded.mode != "screen":
+        pytest.skip("the screen flags answers only when it is on")
+    from nbgrader.api import Gradebook
+
+    from coursetools.grading import course as courses
+    from coursetools.grading.record import REVIEW_NOTE, quiet_gradebook
+
+    coursedir, _ = courses.load(graded.course.root)
+    with quiet_gradebook(), Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+        notes = {
+            student: gb.find_comment("year", demo.ASSIGNMENT, demo.ASSIGNMENT, student).auto_comment
+            for student in ("frame-walk", HONEST)
+        }
+    assert notes["frame-walk"] == (
+        REVIEW_NOTE + "inspects frames, code objects or the garbage collector "
+        "(sys._getframe, gc.get_objects)."
+    )
+    assert notes[HONEST] is None
 
 
 def _assert_gradebook_clean(course: Course) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import functools
 import types
 
 import pytest
@@ -125,6 +126,17 @@ def test_instrumented_tests_record_completion_only_when_they_finish() -> None:
     assert _run("assert 1 == 2\ny = 3")[1] is False
     assert _run("assert Rigged() == 3")[1] is False
     assert _run("")[1] is True
+
+
+def test_a_test_reads_the_built_ins_an_answer_shadowed() -> None:
+    namespace = {"id": 7, "ValueError": BaseException}  # an answer's `id = book.id`, and worse
+    namespace |= {runtime.DONE: runtime.Marker().done, runtime.COMPARE: TRUSTED.compare}
+    namespace[runtime.BUILTIN] = functools.partial(getattr, builtins)
+    source = "assert callable(id)\ntry:\n    raise KeyError\nexcept ValueError:\n    pass"
+    tree = instrument(ast.parse(source), "tok", frozenset({"id", "ValueError"}))
+    with pytest.raises(KeyError):
+        exec(compile(tree, "<test>", "exec"), namespace)
+    assert namespace["id"] == 7  # the answer's own variable is left alone
 
 
 def test_a_final_expression_keeps_its_value() -> None:

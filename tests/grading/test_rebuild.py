@@ -120,15 +120,25 @@ def test_an_unreadable_submission_is_reported_not_raised(
 
 
 def test_a_screened_answer_is_replaced_by_a_refusal(generated: nbformat.NotebookNode) -> None:
-    student = _student(generated, add="import os\nos._exit(0)")
+    tamper = "get_ipython().events.register('pre_run_cell', print)"
+    student = _student(generated, add=tamper, year="import os\nos._exit(0)")
     built = rebuild.rebuild(generated, _submission(student))
     plan = next(p for p in built.plan if p.label == "add")
     assert plan.source.startswith("raise RuntimeError(")
-    assert "os._exit" in built.not_run[plan.index]
+    assert built.refused(plan.index) and "IPython shell" in built.not_run[plan.index]
     shown = built.notebook.cells[plan.index].source
-    assert shown == "import os\nos._exit(0)"
+    assert shown == tamper
     unscreened = rebuild.rebuild(generated, _submission(student), use_screen=False)
     assert next(p for p in unscreened.plan if p.label == "add").source == shown
+
+
+def test_a_flagged_answer_runs_as_written(generated: nbformat.NotebookNode) -> None:
+    student = _student(generated, year="import os\nos._exit(0)")
+    built = rebuild.rebuild(generated, _submission(student))
+    plan = next(p for p in built.plan if p.label == "year")
+    assert plan.source == "import os\nos._exit(0)"
+    assert plan.index not in built.not_run and not built.refused(plan.index)
+    assert list(map(str, built.flags(plan.index))) == ["ends or signals processes (os._exit)"]
 
 
 def test_visible_source_drops_only_the_hidden_region() -> None:

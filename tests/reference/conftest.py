@@ -46,7 +46,7 @@ from lending_reference.services import (
     SqlUnitOfWork,
     UnitOfWork,
 )
-from lending_reference.settings import get_settings
+from lending_reference.settings import Settings, get_settings
 
 TODAY = date(2026, 1, 15)
 """The date every fixed clock starts on."""
@@ -284,8 +284,8 @@ def library(uow: UnitOfWork, clock: FixedClock) -> Library:
 @pytest.fixture
 def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """No ``LENDING_*`` variable, no ``.env`` file, an empty settings cache (before and after)."""
-    for name in ("LENDING_DATABASE_URL", "LENDING_LOAN_DAYS", "LENDING_ECHO_SQL"):
-        monkeypatch.delenv(name, raising=False)
+    for setting in Settings.model_fields:
+        monkeypatch.delenv(f"LENDING_{setting.upper()}", raising=False)
     monkeypatch.chdir(tmp_path)
     get_settings.cache_clear()
     yield tmp_path

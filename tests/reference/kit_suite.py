@@ -20,6 +20,7 @@ from lending_reference.deps import get_clock
 from lending_reference.errors import NoCopyAvailable
 from lending_reference.models import Member
 from lending_reference.schemas import MemberCreate
+from lending_reference.security import Principal, Role, current_user
 from lending_reference.services import LendingService, SqlUnitOfWork, register_member
 from lending_reference.testing import TODAY, Factories
 
@@ -82,6 +83,9 @@ class TestKit:
         self, recorded_app: FastAPI, client: httpx.AsyncClient, make: Factories
     ) -> None:
         member, book = await make.member(), await make.book()
+        # signed in as that member (notebook 09): the kit clears this override too
+        signed_in = Principal(member_id=member.id, role=Role.MEMBER)
+        recorded_app.dependency_overrides[current_user] = lambda: signed_in
         response = await client.post(f"/members/{member.id}/loans", json={"book_id": book.id})
         assert response.status_code == 201
         assert response.json()["borrowed_at"] == TODAY.isoformat()

@@ -23,9 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from lending_reference import app as app_module
 from lending_reference import db as db_module
-from lending_reference.app import create_app
+from lending_reference.app import create_app as create_service
 from lending_reference.clock import FixedClock
 from lending_reference.deps import get_clock
+from lending_reference.security import Principal, Role, current_user
 from lending_reference.settings import Settings, get_settings
 
 from .conftest import TODAY, make_isbn
@@ -35,12 +36,26 @@ pytestmark = pytest.mark.anyio
 BASE = "http://library.test"
 
 
+LIBRARIAN = Principal(member_id=1, role=Role.LIBRARIAN)
+
+
+def create_app(settings: Settings | None = None, **options: Any) -> FastAPI:
+    """The service, every request made by a librarian: these tests are about what the API
+    answers; ``test_security.py`` is about who may ask."""
+    app = create_service(settings, **options)
+    app.dependency_overrides[current_user] = lambda: LIBRARIAN
+    return app
+
+
 def settings_for(url: str, **fields: Any) -> Settings:
-    """Every field given: nothing comes from the environment or a ``.env`` file."""
+    """Every field given: nothing comes from the environment or a ``.env`` file.
+
+    The app creates its tables: a test starts from an empty database, not a migrated one.
+    """
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=url,
-        **{"loan_days": 14, "echo_sql": False, **fields},
+        **{"loan_days": 14, "echo_sql": False, "create_tables": True, **fields},
     )
 
 
@@ -654,10 +669,12 @@ async def test_settings_come_from_the_environment(
     monkeypatch.setenv("LENDING_DATABASE_URL", url)
     monkeypatch.setenv("LENDING_LOAN_DAYS", "7")
     monkeypatch.setenv("LENDING_ECHO_SQL", "false")
+    monkeypatch.setenv("LENDING_CREATE_TABLES", "true")
 
     settings = get_settings()
 
     assert (settings.database_url, settings.loan_days, settings.echo_sql) == (url, 7, False)
+    assert settings.create_tables
     assert get_settings() is settings  # read once, then cached
 
     app = create_app()  # no settings given: the environment's
@@ -673,6 +690,7 @@ async def test_settings_come_from_the_environment(
 async def test_settings_defaults_and_dotenv_file(clean_environment: Path) -> None:
     assert get_settings().loan_days == 14
     assert get_settings().database_url == "sqlite+aiosqlite:///./lending.db"
+    assert get_settings().create_tables is False  # a deployed service migrates (notebook 08)
     get_settings.cache_clear()
     (clean_environment / ".env").write_text("LENDING_LOAN_DAYS=21\nOTHER_TOOL_SETTING=1\n")
 

@@ -405,6 +405,7 @@ def test_naming_convention_names_every_constraint() -> None:
         "members": ["ck_members_max_loans_positive", "pk_members", "uq_members_email"],
         "loans": [
             "ck_loans_due_after_borrowed",
+            "ck_loans_returned_not_before_borrowed",  # notebook 08, migration 0003
             "fk_loans_book_id_books",
             "fk_loans_member_id_members",
             "ix_loans_book_id",

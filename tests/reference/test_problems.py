@@ -20,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 
 from lending_reference import errors, problems
-from lending_reference.app import create_app
 from lending_reference.clock import FixedClock
 from lending_reference.deps import get_catalogue, get_clock
 from lending_reference.models import Book
@@ -35,7 +34,7 @@ from lending_reference.problems import (
 from lending_reference.routers import MAX_ID
 from lending_reference.services import CatalogueService
 
-from .test_api import client_for, problem, settings_for
+from .test_api import client_for, create_app, problem, settings_for
 
 pytestmark = pytest.mark.anyio
 

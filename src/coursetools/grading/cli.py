@@ -115,6 +115,8 @@ def _print_report(report: ClassReport) -> None:
         print(f"{line.student:<24} {line.notebook:<24} {status}")
         for grade_id, why in line.not_run.items():
             print(f"{'':<24}   not run: {grade_id}: {why}")
+        for grade_id, notes in line.flagged.items():
+            print(f"{'':<24}   for review: {grade_id}: {'; '.join(notes)}")
     if report.skipped:
         print(f"already graded (use --force to regrade): {', '.join(report.skipped)}")
     if report.resumed:

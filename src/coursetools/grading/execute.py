@@ -52,7 +52,9 @@ def _run_once(
 ) -> None:
     """One run from a fresh kernel; fills ``result.cells``; raises :class:`_Stop`."""
     limits = job.limits
+    began = time.monotonic()
     sandbox = launch.start(job.files, job.folder, limits, job.forbidden, job.preload)
+    began = result.spent("sandbox start", began)
     result.mechanisms, result.warnings = sandbox.mechanisms, sandbox.warnings
 
     def watch() -> str | None:
@@ -67,6 +69,7 @@ def _run_once(
             client.wait_ready(limits.startup_timeout)
         except KernelDied as exc:
             raise _NoKernel(f"the kernel did not start: {exc}") from exc
+        began = result.spent("kernel start", began)
         stops.stop("executing")
         budget = Budget(limits.notebook_output_bytes)
         for cell in cells:
@@ -82,12 +85,19 @@ def _run_once(
             except KernelDied as exc:
                 reason = str(exc) if sandbox.alive() else "the kernel stopped (it crashed or ended)"
                 raise _Stop(cell.index, reason) from exc
+            finally:
+                began = result.spent(f"{cell.role} cells", began)
+            if run.verified is not None:
+                guarding = run.verified["guard_seconds"]
+                result.phases["of which guard"] = result.phases.get("of which guard", 0) + guarding
             result.cells[cell.index] = _as_result(cell, run)
             if run.timed_out:
                 raise _Stop(cell.index, f"it ran longer than {timeout:.0f} s")
     finally:
+        began = time.monotonic()
         client.close()
         sandbox.kill()
+        result.spent("sandbox end", began)
 
 
 def _culprit(cells: tuple[CellPlan, ...], index: int, skipped: dict[int, str]) -> CellPlan | None:

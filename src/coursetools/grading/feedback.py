@@ -3,8 +3,9 @@
 :class:`HideHiddenTests` is an nbgrader preprocessor: in every graded cell it
 removes the ``### BEGIN/END HIDDEN TESTS`` region from the source (leaving a
 line that says tests were hidden), and in every cell's outputs it redacts any
-line of hidden test code (a traceback quotes the failing line; student code may
-print earlier cells). Failure messages written by ``helpers.checks`` stay.
+line that quotes hidden-only test code (a traceback quotes the failing line;
+student code may print earlier cells). Code the student version shows anyway
+is never redacted. Failure messages written by ``helpers.checks`` stay.
 Add it first in ``GenerateFeedback.preprocessors`` (see ``docs/instructors.md``)
 and plain ``nbgrader generate_feedback`` hides them too;
 :func:`generate_feedback` runs nbgrader's converter with it.
@@ -37,7 +38,10 @@ class Redactor:
 
     @classmethod
     def for_notebook(cls, nb: NotebookNode, shortest: int = 6) -> Redactor:
+        """The hidden-only lines of ``nb``: a line the student version shows anywhere
+        (a worked example, a visible test, prose) reveals nothing and is kept."""
         hidden: set[str] = set()
+        shown: set[str] = set()
         for cell in nb.cells:
             inside = False
             for line in cell.source.splitlines():
@@ -47,7 +51,9 @@ class Redactor:
                     inside = False
                 elif inside and len(line.strip()) >= shortest:
                     hidden.add(line.strip())
-        return cls(frozenset(hidden))
+                elif not inside:
+                    shown.add(line.strip())
+        return cls(frozenset(hidden - shown))
 
     @staticmethod
     def plain(text: str) -> str:

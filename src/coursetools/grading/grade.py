@@ -25,7 +25,7 @@ from coursetools.grading.execute import execute_job
 from coursetools.grading.jobs import ExecJob, ExecResult
 from coursetools.grading.ledger import Why, exclusive
 from coursetools.grading.limits import Limits
-from coursetools.grading.record import Recorder, quiet_gradebook
+from coursetools.grading.record import Recorder, one_engine_per_database, quiet_gradebook
 from coursetools.grading.screen import imported_names, parse
 from coursetools.grading.stops import stop
 
@@ -57,9 +57,11 @@ class NotebookReport:
     max_score: float = 0.0
     failed: dict[str, list[str]] = field(default_factory=dict)  # grade_id -> reasons
     not_run: dict[str, str] = field(default_factory=dict)  # answer grade_id -> reason
+    flagged: dict[str, list[str]] = field(default_factory=dict)  # answer grade_id -> for review
     error: str | None = None  # not graded at all (the grading machine failed)
     seconds: float = 0.0
     runs: int = 0
+    phases: dict[str, float] = field(default_factory=dict)  # seconds of grading, by phase
 
 
 @dataclass
@@ -130,14 +132,18 @@ class _ClassRun:
         self.assignment = courses.assignment(self.coursedir, options.assignment)
         self.source_folder = courses.source_folder(self.coursedir, options.assignment)
         self.generated: dict[str, NotebookNode] = {}
+        self.names: dict[str, rebuild.Names] = {}
         for name in self.assignment.notebooks:
             nb = rebuild.generate(self.source_folder / f"{name}.ipynb", config)
             check_source(name, nb, self.assignment.points[name])
             self.generated[name] = nb
+            self.names[name] = rebuild.trusted_names(nb)
+        self.preload = tuple(dict.fromkeys((*preload_modules(self.generated), *options.preload)))
         self.recorder = Recorder(self.coursedir, config, force=options.force)
         self.report = ClassReport(options.assignment)
         self.rebuilt: dict[tuple[str, str], rebuild.Rebuilt] = {}
         self.results: dict[tuple[str, str], ExecResult | None] = {}
+        self.rebuild_seconds: dict[tuple[str, str], float] = {}
 
     def prepare(self, student: str) -> list[ExecJob]:
         """Phase 1 for one student: rebuild each notebook; the jobs to execute."""
@@ -148,14 +154,17 @@ class _ClassRun:
         }
         folder = self.recorder.submitted(student, name_of)
         jobs = []
-        preload = (*preload_modules(self.generated), *options.preload)
         for name in self.assignment.notebooks:
             path = folder / f"{name}.ipynb"
             data = path.read_bytes() if path.is_file() and not path.is_symlink() else None
             if data is not None:
                 files[f"{name}.ipynb"] = data
-            built = rebuild.rebuild(self.generated[name], data, use_screen=options.use_screen)
+            began = time.monotonic()
+            built = rebuild.rebuild(
+                self.generated[name], data, use_screen=options.use_screen, names=self.names[name]
+            )
             self.rebuilt[student, name] = built
+            self.rebuild_seconds[student, name] = time.monotonic() - began
             if built.unreadable is not None:
                 self.results[student, name] = None
                 continue
@@ -167,7 +176,7 @@ class _ClassRun:
                     folder=name_of,
                     limits=options.limits,
                     forbidden=courses.data_folders(self.coursedir),
-                    preload=tuple(dict.fromkeys(preload)),
+                    preload=self.preload,
                 )
             )
         return jobs
@@ -190,6 +199,7 @@ class _ClassRun:
             ]
             return
         name_of = self.options.assignment
+        began, lines = time.monotonic(), []
         try:
             self.recorder.begin(student, name_of, self.source_folder, list(names))
             stop("begun")
@@ -202,12 +212,18 @@ class _ClassRun:
                     stderr_fails=self.options.stderr_fails,
                     unrun=built.unreadable,
                 )
-                self.recorder.record(student, name_of, name, judged)
-                self.report.notebooks.append(self._line(student, name, judged))
+                self.recorder.record(student, name_of, name, judged, built.flagged())
+                lines.append(self._line(student, name, judged))
             self.recorder.finish(student, name_of, list(names))
         except Exception as exc:
             self.recorder.abandon(student, name_of)
             self.report.errors.append(f"{student}: recording failed: {type(exc).__name__}: {exc}")
+            self.report.notebooks += lines
+            return
+        recording = (time.monotonic() - began) / len(lines)
+        for line in lines:
+            line.phases["scoring and gradebook"] = recording
+        self.report.notebooks += lines
 
     def _line(self, student: str, name: str, judged: scoring.Judged) -> NotebookReport:
         from nbgrader.api import Gradebook
@@ -229,14 +245,19 @@ class _ClassRun:
             max_score=max_score,
             failed=judged.reasons,
             not_run=not_run,
+            flagged=built.flagged(),
             seconds=result.seconds if result else 0.0,
             runs=result.runs if result else 0,
+            phases={
+                "rebuild and screen": self.rebuild_seconds.get((student, name), 0.0),
+                **(result.phases if result else {}),
+            },
         )
 
 
 def grade_class(options: Options, pool: Executor) -> ClassReport:
     """Grade every submission of ``options.assignment``; see the module docstring."""
-    with exclusive(options.course.resolve(), options.assignment):
+    with exclusive(options.course.resolve(), options.assignment), one_engine_per_database():
         return _grade_class(options, pool)
 
 

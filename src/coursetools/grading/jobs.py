@@ -6,6 +6,7 @@ Dask, and independent of any shared file system.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +64,13 @@ class ExecResult:
     error: str | None = None  # the notebook could not be executed at all (sandbox failure)
     mechanisms: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    phases: dict[str, float] = field(default_factory=dict)  # seconds by phase, every run
+
+    def spent(self, phase: str, since: float) -> float:
+        """Add the time from ``since`` (``time.monotonic()``) to ``phase``; returns now."""
+        now = time.monotonic()
+        self.phases[phase] = self.phases.get(phase, 0.0) + now - since
+        return now
 
 
 def refusal(reason: str) -> str:

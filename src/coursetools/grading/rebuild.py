@@ -53,6 +53,24 @@ class Rebuilt:
     plan: tuple[CellPlan, ...]
     not_run: dict[int, str] = field(default_factory=dict)  # answer index -> why it is not run
     unreadable: str | None = None
+    screened: dict[int, screen.Verdict] = field(default_factory=dict)  # answers with findings
+
+    def refused(self, index: int) -> bool:
+        """Whether the screen refused to run the answer at ``index``."""
+        return index in self.screened and not self.screened[index].allowed
+
+    def flags(self, index: int) -> tuple[screen.Finding, ...]:
+        """What the screen noticed in the answer at ``index`` and let run."""
+        return self.screened[index].flags if index in self.screened else ()
+
+    def flagged(self) -> dict[str, list[str]]:
+        """``{answer grade_id: what to review}`` for every answer the screen flagged."""
+        labels = {plan.index: plan.label for plan in self.plan}
+        return {
+            labels.get(i, str(i)): screen.summary(self.flags(i))
+            for i in self.screened
+            if self.flags(i)
+        }
 
 
 def _quiet_read(text: str) -> NotebookNode:
@@ -118,30 +136,58 @@ def read_answers(data: bytes | None) -> tuple[dict[str, Answer], str | None]:
     return answers, None
 
 
-def _names(nb: NotebookNode) -> tuple[dict[str, str], set[str]]:
+@dataclass(frozen=True)
+class Names:
+    """What the screen needs from a notebook's own cells: the names its trusted cells
+    import and the names its tests use (the same for every submission)."""
+
+    imported: dict[str, str]
+    test_names: frozenset[str]
+
+
+def trusted_names(generated: NotebookNode) -> Names:
     imported: dict[str, str] = {}
     test_names: set[str] = set()
-    for cell in nb.cells:
-        if cell.cell_type != "code":
+    for cell in generated.cells:
+        if cell.cell_type != "code" or utils.is_solution(cell):
             continue
         try:
             tree = screen.parse(cell.source)
         except (SyntaxError, ValueError):
             continue
         imported.update(screen.imported_names(tree))
-        if utils.is_grade(cell) and not utils.is_solution(cell):
+        if utils.is_grade(cell):
             test_names |= screen.names_in(cell.source)
-    return imported, test_names
+    return Names(imported, frozenset(test_names))
+
+
+def _answer_imports(plan: list[CellPlan]) -> dict[str, str]:
+    imported: dict[str, str] = {}
+    for item in plan:
+        if item.role == ANSWER:
+            try:
+                imported.update(screen.imported_names(screen.parse(item.source)))
+            except (SyntaxError, ValueError):
+                continue
+    return imported
 
 
 def rebuild(
-    generated: NotebookNode, submission: bytes | None, *, use_screen: bool = True
+    generated: NotebookNode,
+    submission: bytes | None,
+    *,
+    use_screen: bool = True,
+    names: Names | None = None,
 ) -> Rebuilt:
-    """The notebook to run for one submission of ``generated``'s notebook."""
+    """The notebook to run for one submission of ``generated``'s notebook.
+
+    ``names``: ``trusted_names(generated)``, computed once for a whole class.
+    """
     answers, unreadable = read_answers(submission)
     nb = copy.deepcopy(generated)
     plan: list[CellPlan] = []
     not_run: dict[int, str] = {}
+    screened: dict[int, screen.Verdict] = {}
     for index, cell in enumerate(nb.cells):
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         label = grade_id or f"cell {index + 1}"
@@ -160,13 +206,17 @@ def rebuild(
         else:
             plan.append(CellPlan(index, TRUSTED, cell.source, label=label))
     if use_screen and unreadable is None:
-        imported, test_names = _names(nb)
+        names = names or trusted_names(generated)
+        imported = {**names.imported, **_answer_imports(plan)}
+        test_names = set(names.test_names)
         for i, item in enumerate(plan):
             if item.role != ANSWER or item.index in not_run:
                 continue
             verdict = screen.screen(item.source, imported, test_names)
+            if verdict.findings:
+                screened[item.index] = verdict
             if not verdict.allowed:
-                reason = f"it {verdict.message()}"
+                reason = "it " + "; ".join(screen.summary(verdict.refused))
                 not_run[item.index] = reason
                 plan[i] = CellPlan(item.index, ANSWER, refusal(reason), label=item.label)
-    return Rebuilt(nb, tuple(plan), not_run, unreadable)
+    return Rebuilt(nb, tuple(plan), not_run, unreadable, screened)

@@ -22,6 +22,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
@@ -42,6 +43,7 @@ from coursetools.grading.stops import stop
 # nbgrader 0.9.6's gradebook code triggers this SQLAlchemy 2 warning on every
 # new submission; it is harmless (nbgrader adds the objects right after).
 _NOT_IN_SESSION = r"Object of type <\w+> not in session"
+REVIEW_NOTE = "Noted for the instructor (it costs no marks): this answer "
 
 
 @contextmanager
@@ -52,6 +54,37 @@ def quiet_gradebook() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", _NOT_IN_SESSION, SAWarning)
         yield
+
+
+@contextmanager
+def one_engine_per_database() -> Iterator[None]:
+    """While a class is recorded, every nbgrader ``Gradebook`` of one URL shares an engine.
+
+    nbgrader opens a new gradebook, with a new SQLAlchemy engine, in each step
+    of each notebook (``SaveAutoGrades``, ``AssignLatePenalties``, ...), and an
+    engine compiles every SQL statement afresh: compiling was most of the time
+    spent recording a notebook. A shared engine compiles each statement once;
+    ``Gradebook.close`` disposes of its connections, not of the compiled cache.
+    Recording happens in one thread (phase 3), so nothing else sees the engine.
+    """
+    import nbgrader.api as api
+
+    original = api.create_engine
+    engines: dict[tuple[str, str], Any] = {}
+
+    def shared(url: str, **options: Any) -> Any:
+        key = (str(url), repr(sorted(options.items())))
+        if key not in engines:
+            engines[key] = original(url, **options)
+        return engines[key]
+
+    api.create_engine = shared
+    try:
+        yield
+    finally:
+        api.create_engine = original
+        for engine in engines.values():
+            engine.dispose()
 
 
 def regular_files(folder: Path, ignore: list[str]) -> dict[str, Path]:
@@ -161,8 +194,19 @@ class Recorder:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
 
-    def record(self, student: str, assignment: str, notebook: str, judged: Judged) -> None:
-        """Save one notebook's grades and write its autograded copy."""
+    def record(
+        self,
+        student: str,
+        assignment: str,
+        notebook: str,
+        judged: Judged,
+        flagged: dict[str, list[str]] | None = None,
+    ) -> None:
+        """Save one notebook's grades and write its autograded copy.
+
+        ``flagged``: answers the screen flagged for review (by grade_id); each gets
+        the automatic comment formgrader shows beside the answer, in neutral words.
+        """
         resources = {
             "nbgrader": {
                 "student": student,
@@ -179,10 +223,24 @@ class Recorder:
                 scoring, _ = IgnorePattern(config=self.config).preprocess(scoring, resources)
             SaveAutoGrades(config=self.config).preprocess(scoring, resources)
             AssignLatePenalties(config=self.config).preprocess(scoring, resources)
+            if flagged:
+                self._comment(student, assignment, notebook, flagged)
             stop("saved")
             shown, _ = CheckCellMetadata(config=self.config).preprocess(shown, resources)
             nbformat.write(shown, self.autograded(student, assignment) / f"{notebook}.ipynb")
             stop("written")
+
+    def _comment(
+        self, student: str, assignment: str, notebook: str, flagged: dict[str, list[str]]
+    ) -> None:
+        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+            for grade_id, notes in flagged.items():
+                try:
+                    comment = gb.find_comment(grade_id, notebook, assignment, student)
+                except MissingEntry:  # not a solution cell of the gradebook's notebook
+                    continue
+                comment.auto_comment = REVIEW_NOTE + "; ".join(notes) + "."
+            gb.db.commit()
 
     def finish(self, student: str, assignment: str, notebooks: list[str]) -> None:
         """nbgrader's permissions on the autograded files (444, or 664 if group-shared).

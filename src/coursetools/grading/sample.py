@@ -11,6 +11,7 @@ JSON). The same student names are used for every notebook.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -62,10 +63,20 @@ def submissions(notebook: str, students: int) -> dict[str, NotebookNode | bytes]
 
 def build(root: Path, notebooks: list[str], students: int) -> list[str]:
     """Write the course folder at ``root`` (new or empty); returns the student names."""
-    from nbgrader.apps import NbGraderAPI
-
     if students < SMALLEST:
         raise ValueError(f"a sample class has at least {SMALLEST} students, not {students}")
+    return write(root, notebooks, lambda notebook: submissions(notebook, students))
+
+
+def write(
+    root: Path,
+    notebooks: list[str],
+    class_of: Callable[[str], dict[str, NotebookNode | bytes]],
+) -> list[str]:
+    """A course folder at ``root`` (new or empty) with ``notebooks`` released and
+    ``class_of(notebook)``'s ``{student: submission}`` submitted; the student names."""
+    from nbgrader.apps import NbGraderAPI
+
     unknown = [n for n in notebooks if not (SOLUTIONS / n / f"{n}.ipynb").is_file()]
     if unknown:
         raise ValueError(f"no such notebook in solutions/: {', '.join(unknown)}")
@@ -87,7 +98,7 @@ def build(root: Path, notebooks: list[str], students: int) -> list[str]:
             result = api.generate_assignment(notebook, force=True, create=True)
         if not result["success"]:
             raise RuntimeError(result.get("error"))
-        for student, content in submissions(notebook, students).items():
+        for student, content in class_of(notebook).items():
             path = root / "submitted" / student / notebook / f"{notebook}.ipynb"
             path.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(content, bytes):

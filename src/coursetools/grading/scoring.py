@@ -56,7 +56,7 @@ def merge(rebuilt: Rebuilt, result: ExecResult | None) -> NotebookNode:
         reason = None
         if result and index in result.skipped:
             reason = result.skipped[index]
-        elif index in rebuilt.not_run and rebuilt.not_run[index].startswith("it "):
+        elif rebuilt.refused(index):
             reason = "this answer was not run because " + rebuilt.not_run[index]
         if reason and done is None:
             cell.outputs.append(_error(reason))

@@ -1,204 +1,190 @@
-"""Static screening of answer cells for grader-tampering capabilities.
+"""Static screening of answer cells: what to refuse, and what to show the instructor.
 
-One layer of several (the kernel's guard, audit hook and sandbox do not rely on
-it): an answer that uses a capability no exercise of the course needs and that
-can change how the grader runs or judges tests is *not run*; its exercise
-scores 0 and the feedback says why. The rules name capabilities, not attacks:
-
-- IPython and kernel internals (``get_ipython`` except for the magics and shell
-  escapes listed in :data:`ALLOWED_MAGICS`, ``In``/``Out``, ``%config``, ...);
-- dynamic code and namespaces (``eval``, ``exec``, ``compile``, ``__import__``,
-  ``globals``, ``vars``, ``importlib``, ``__builtins__``);
-- introspection of frames, closures, code, subclasses and the garbage
-  collector, ``ctypes``, tracing, audit hooks, signals, killing processes and
-  ``os._exit``;
-- changing what other code relies on: setting or deleting attributes of
-  imported modules or objects (monkeypatching), rebinding built-in exception
-  classes and the functions tests judge with, ``sys.modules``/``builtins``,
-  declaring ``global`` a name the notebook's tests use;
-- mentioning the grading environment (``NBGRADER_EXECUTION``, the gradebook,
-  other submissions).
+The runtime layers (sandbox, audit hook, the kernel's guard, rig-proof tests)
+hold on their own against every attack the course knows, so the screen refuses
+to run only one family of code: code that reaches into the IPython shell that
+runs the tests (its execution pipeline, its machinery, ``%config``). No honest
+answer needs the shell object, and the screen is the only layer that stops such
+code *before* it runs. Everything else the screen notices (frames, ``eval``,
+the kernel's input history, killing processes, monkeypatching the course's
+helpers, ...) is a :class:`Finding`: the answer runs under the runtime
+defences, keeps every mark it earns, and the finding is listed for the
+instructor in neutral words. Plain idioms (standard-library helpers, built-ins,
+``inspect``, ``importlib.metadata``, a variable named ``id`` or ``hash``, any
+words in comments and strings) are neither.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import enum
 import re
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from IPython.core.inputtransformer2 import TransformerManager
 
-ALLOWED_MAGICS = frozenset({"time", "timeit", "writefile", "capture", "env", "pwd", "ls"})
-IPYTHON_NAMES = frozenset({"get_ipython", "In", "Out", "_ih", "_oh", "_dh", "_ii", "_iii"})
-DYNAMIC_NAMES = frozenset(
-    {"eval", "exec", "compile", "__import__", "globals", "vars", "locals", "breakpoint"}
+
+class Capability(enum.Enum):
+    """What a finding is about; ``refused`` capabilities are not run."""
+
+    SHELL = ("reaches into the IPython shell that runs the tests", True)
+    GRADER = ("imports the grading machinery", True)
+    DYNAMIC = ("runs code built at run time", False)
+    HISTORY = ("reads the kernel's input or output history", False)
+    INTROSPECTION = ("inspects frames, code objects or the garbage collector", False)
+    PROCESS = ("ends or signals processes", False)
+    INTERPRETER = ("changes interpreter-wide state", False)
+    PATCHES_GRADER = ("changes a module the grader relies on", False)
+    GLOBAL_TEST_NAME = ("declares global a name the tests use", False)
+    SHADOWS_BUILTIN = ("defines a name that shadows a built-in exception or check", False)
+    MENTIONS_GRADER = ("mentions the grading environment", False)
+
+    def __init__(self, words: str, refused: bool) -> None:
+        self.words = words
+        self.refused = refused
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the screen noticed in an answer: its capability and where it showed."""
+
+    capability: Capability
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.capability.words} ({self.detail})"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Everything the screen noticed in one answer cell."""
+
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def refused(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.capability.refused)
+
+    @property
+    def allowed(self) -> bool:
+        return not self.refused
+
+    @property
+    def flags(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.capability.refused)
+
+
+def summary(findings: tuple[Finding, ...]) -> list[str]:
+    """One line for people per capability: its words and where it showed."""
+    details: dict[Capability, list[str]] = {}
+    for finding in findings:
+        details.setdefault(finding.capability, []).append(finding.detail)
+    return [f"{capability.words} ({', '.join(found)})" for capability, found in details.items()]
+
+
+# -- refused: the shell that runs the tests --------------------------------------
+SHELL_CALLS = frozenset({"run_line_magic", "run_cell_magic", "system", "getoutput"})
+REFUSED_MAGICS = frozenset(
+    {"config", "load_ext", "reload_ext", "unload_ext", "alias_magic", "autoawait", "autocall"}
 )
-DUNDER_NAMES = frozenset({"__builtins__", "__builtin__", "__loader__", "__spec__"})
-FORBIDDEN_MODULES = frozenset(
+PIPELINE_ATTRIBUTES = frozenset(
     {
-        "IPython",
-        "ipykernel",
-        "jupyter_client",
-        "zmq",
-        "traitlets",
-        "comm",
-        "ctypes",
-        "_ctypes",
-        "cffi",
-        "gc",
-        "inspect",
-        "importlib",
-        "imp",
-        "pkgutil",
-        "runpy",
-        "code",
-        "codeop",
-        "builtins",
-        "__main__",
-        "marshal",
-        "faulthandler",
-        "signal",
-        "_thread",
-        "coursetools",
-        "nbgrader",
+        "input_transformers_cleanup",
+        "input_transformers_post",
+        "input_transformer_manager",
+        "ast_transformers",
+        "set_custom_exc",
+        "custom_exceptions",
+        "showtraceback",
+        "run_code",
+        "run_cell",
+        "run_cell_async",
+        "run_ast_nodes",
+        "prefilter_manager",
+        "magics_manager",
+        "register_magic_function",
+        "shell_handlers",
+        "control_handlers",
     }
 )
-FORBIDDEN_ATTRIBUTES = frozenset(
+SHELL_MODULES = ("IPython.core.interactiveshell", "IPython.core.events", "ipykernel")
+GRADER_MODULES = frozenset({"coursetools", "nbgrader"})
+
+# -- flagged: run under the runtime defences, listed for the instructor ----------
+DYNAMIC_CALLS = frozenset({"eval", "exec", "compile", "__import__"})
+HISTORY_NAMES = frozenset({"In", "Out", "_ih", "_oh", "_ii", "_iii", "_dh"})
+INTROSPECTION_ATTRIBUTES = frozenset(
     {
         "__globals__",
         "__builtins__",
         "__code__",
         "__closure__",
         "__subclasses__",
-        "__bases__",
-        "__base__",
-        "__mro__",
-        "__self__",
-        "__func__",
-        "__dict__",
-        "__getattribute__",
-        "__setattr__",
-        "__delattr__",
-        "__import__",
-        "__loader__",
-        "__spec__",
-        "__reduce__",
-        "__reduce_ex__",
-        "__defaults__",
-        "__kwdefaults__",
-        "__traceback__",
-        "__wrapped__",
         "f_locals",
         "f_globals",
         "f_back",
-        "f_code",
         "f_builtins",
         "tb_frame",
-        "tb_next",
         "gi_frame",
-        "gi_code",
         "cr_frame",
-        "cr_code",
         "ag_frame",
-        "ag_code",
-        "get_stack",
-        "print_stack",
-        "settrace",
-        "setprofile",
-        "_exit",
-        "input_transformers_cleanup",
-        "input_transformers_post",
-        "ast_transformers",
     }
 )
-FORBIDDEN_DOTTED = frozenset(
-    {
-        "os._exit",
-        "os.abort",
-        "os.kill",
-        "os.killpg",
-        "os.fork",
-        "os.forkpty",
-        "os.setsid",
-        "os.setpgid",
-        "os.setuid",
-        "os.setgid",
-        "sys.modules",
-        "sys._getframe",
-        "sys._current_frames",
-        "sys.addaudithook",
-        "sys.meta_path",
-        "sys.path_hooks",
-        "sys.excepthook",
-        "sys.displayhook",
-        "threading.excepthook",
-        "types.FunctionType",
-        "types.CodeType",
-        "types.ModuleType",
-        "types.MethodType",
-        "asyncio.all_tasks",
-        "asyncio.current_task",
-        "operator.attrgetter",
-        "operator.methodcaller",
+INTROSPECTION_DOTTED = (
+    "sys._getframe",
+    "sys._current_frames",
+    "sys.settrace",
+    "sys.setprofile",
+    "inspect.currentframe",
+    "inspect.stack",
+    "inspect.trace",
+    "inspect.getouterframes",
+    "gc.get_objects",
+    "gc.get_referrers",
+    "gc.get_referents",
+    "ctypes",
+    "_ctypes",
+    "cffi",
+)
+PROCESS_DOTTED = (
+    "os._exit",
+    "os.abort",
+    "os.kill",
+    "os.killpg",
+    "os.fork",
+    "os.forkpty",
+    "os.setsid",
+    "signal.signal",
+    "signal.pthread_kill",
+    "faulthandler._sigsegv",
+    "faulthandler._sigabrt",
+    "faulthandler._fatal_error",
+)
+INTERPRETER_STORES = (
+    "sys.modules",
+    "sys.meta_path",
+    "sys.path_hooks",
+    "sys.excepthook",
+    "sys.displayhook",
+    "sys.stdout",
+    "sys.stderr",
+    "builtins",
+)
+INTERPRETER_CALLS = ("sys.addaudithook",)
+# Modules whose attributes the guard restores or seals: changing them from an
+# answer is harmless to the grade, and worth a look.
+GRADER_RELIED_ON = frozenset({"helpers", "IPython", "pydantic", "pydantic_core"})
+SHADOWED = frozenset(
+    {"isinstance", "issubclass"}
+    | {
+        name
+        for name, value in vars(builtins).items()
+        if isinstance(value, type) and issubclass(value, BaseException)
     }
 )
-STORE_ONLY_ATTRIBUTES = frozenset({"__class__", "__module__", "__qualname__", "__name__"})
-JUDGING_BUILTINS = frozenset(
-    {
-        "isinstance",
-        "issubclass",
-        "type",
-        "len",
-        "repr",
-        "str",
-        "int",
-        "float",
-        "bool",
-        "all",
-        "any",
-        "getattr",
-        "hasattr",
-        "callable",
-        "print",
-        "object",
-        "super",
-        "id",
-        "hash",
-        "sorted",
-        "set",
-        "list",
-        "dict",
-        "tuple",
-    }
-)
-EXCEPTIONS = frozenset(
-    name
-    for name, value in vars(builtins).items()
-    if isinstance(value, type) and issubclass(value, BaseException)
-)
-SUSPICIOUS_TEXT = re.compile(
-    r"NBGRADER|gradebook|autograded|submitted/|ipykernel|/proc/|"
-    + "|".join(re.escape(name) for name in sorted(FORBIDDEN_ATTRIBUTES) if name.startswith("__")),
-    re.IGNORECASE,
-)
-_MAGIC_CALL = re.compile(r"^get_ipython\(\)\.(run_line_magic|run_cell_magic|system|getoutput)$")
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The screen's reasons for not running an answer (empty: run it)."""
-
-    reasons: tuple[str, ...]
-
-    @property
-    def allowed(self) -> bool:
-        return not self.reasons
-
-    def message(self) -> str:
-        return "; ".join(self.reasons)
+MENTIONS = re.compile(r"NBGRADER_|__grader_|/proc/\w+/(mem|environ|cmdline)")
 
 
 def _dotted(node: ast.AST) -> str:
@@ -236,55 +222,39 @@ def imported_names(tree: ast.AST) -> dict[str, str]:
     return names
 
 
-def _bound_at_top(tree: ast.Module) -> Iterable[str]:
+def _matches(resolved: str, prefixes: tuple[str, ...]) -> str | None:
+    for prefix in prefixes:
+        if resolved == prefix or resolved.startswith(prefix + "."):
+            return prefix
+    return None
+
+
+def _top_level_bindings(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
     for node in tree.body:
-        targets: list[ast.AST] = []
-        if isinstance(node, ast.Assign):
-            targets = list(node.targets)
-        elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.For | ast.AsyncFor):
-            targets = [node.target]
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            yield node.name
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
         elif isinstance(node, ast.Import | ast.ImportFrom):
-            yield from (a.asname or a.name.partition(".")[0] for a in node.names)
-        elif isinstance(node, ast.With | ast.AsyncWith):
-            targets = [item.optional_vars for item in node.items if item.optional_vars]
-        for target in targets:
-            for sub in ast.walk(target):
-                if isinstance(sub, ast.Name):
-                    yield sub.id
-    for found in ast.walk(tree):
-        if isinstance(found, ast.NamedExpr):
-            yield found.target.id
+            names |= {a.asname or a.name.partition(".")[0] for a in node.names}
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return names
 
 
 class _Screen(ast.NodeVisitor):
-    def __init__(self, imported: dict[str, str], test_names: set[str]) -> None:
+    def __init__(self, imported: dict[str, str], test_names: set[str], bound: set[str]) -> None:
         self.imported = imported
         self.test_names = test_names
-        self.reasons: list[str] = []
+        self.bound = bound  # names the answer binds itself (``In = ...`` is not history)
+        self.shells: set[str] = {"get_ipython()"}
+        self.findings: list[Finding] = []
 
-    def flag(self, reason: str) -> None:
-        if reason not in self.reasons:
-            self.reasons.append(reason)
-
-    def visit_Call(self, node: ast.Call) -> None:
-        name = _dotted(node.func)
-        if _MAGIC_CALL.match(name) and isinstance(node.func, ast.Attribute):
-            if node.func.attr in ("run_line_magic", "run_cell_magic"):
-                magic: object = (
-                    node.args[0].value
-                    if node.args and isinstance(node.args[0], ast.Constant)
-                    else "?"
-                )
-                if magic not in ALLOWED_MAGICS:
-                    self.flag(f"uses the IPython magic %{magic}")
-            for arg in node.args[1:]:
-                self.visit(arg)
-            return
-        if name in ("setattr", "delattr") and node.args and _root(node.args[0]) in self.imported:
-            self.flag(f"uses {name}() on the imported {_root(node.args[0])!r}")
-        self.generic_visit(node)
+    def note(self, capability: Capability, detail: str) -> None:
+        finding = Finding(capability, detail)
+        if finding not in self.findings:
+            self.findings.append(finding)
 
     def _resolved(self, node: ast.AST) -> str:
         """The dotted name of ``node`` with import aliases replaced by what they import."""
@@ -294,57 +264,103 @@ class _Screen(ast.NodeVisitor):
             return self.imported[head] + ("." + rest if rest else "")
         return dotted
 
-    def _check_dotted(self, node: ast.AST) -> None:
-        resolved = self._resolved(node)
-        for forbidden in FORBIDDEN_DOTTED:
-            if resolved == forbidden or resolved.startswith(forbidden + "."):
-                self.flag(f"uses {forbidden}")
-        if resolved.startswith(("signal.", "faulthandler.", "ctypes.", "gc.", "inspect.")):
-            self.flag(f"uses {resolved}")
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if _dotted(node.value) in self.shells or (
+            isinstance(node.value, ast.Call) and _dotted(node.value.func) == "get_ipython"
+        ):
+            self.shells |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        self.generic_visit(node)
 
-    def visit_Name(self, node: ast.Name) -> None:
-        self._check_dotted(node)
-        if node.id in IPYTHON_NAMES or re.fullmatch(r"_i\d+|_\d+", node.id):
-            self.flag(f"uses IPython's internals ({node.id})")
-        elif node.id in DYNAMIC_NAMES:
-            self.flag(f"uses {node.id}()")
-        elif node.id in DUNDER_NAMES:
-            self.flag(f"uses {node.id}")
+    def visit_Call(self, node: ast.Call) -> None:
+        name = _dotted(node.func)
+        owner, _, attr = name.rpartition(".")
+        if owner in self.shells and attr in ("run_line_magic", "run_cell_magic"):
+            first = node.args[0] if node.args else None
+            magic = first.value if isinstance(first, ast.Constant) else "?"
+            if magic in REFUSED_MAGICS or magic == "?":
+                self.note(Capability.SHELL, f"the magic %{magic}")
+        resolved = self._resolved(node.func)
+        if resolved in DYNAMIC_CALLS or resolved.rpartition(".")[2] == "__import__":
+            self.note(Capability.DYNAMIC, resolved)
+        if _matches(resolved, INTERPRETER_CALLS):
+            self.note(Capability.INTERPRETER, resolved)
+        if name in ("setattr", "delattr") and node.args:
+            self._store(node.args[0], f"{name}()")
+        self.generic_visit(node)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        self._check_dotted(node)
-        if node.attr in FORBIDDEN_ATTRIBUTES:
-            self.flag(f"uses {_dotted(node) or node.attr}")
+        owner = _dotted(node.value)
+        if owner in self.shells and node.attr not in SHELL_CALLS:
+            self.note(Capability.SHELL, f"{owner}.{node.attr}")
+        if node.attr in PIPELINE_ATTRIBUTES:
+            self.note(Capability.SHELL, node.attr)
+        if node.attr in INTROSPECTION_ATTRIBUTES:
+            self.note(Capability.INTROSPECTION, node.attr)
         if isinstance(node.ctx, ast.Store | ast.Del):
-            if node.attr in STORE_ONLY_ATTRIBUTES:
-                self.flag(f"changes {node.attr}")
-            root = _root(node)
-            if root in self.imported:
-                self.flag(f"changes {_dotted(node)} of the imported {root!r} (monkeypatching)")
+            if node.attr == "__class__":
+                self.note(Capability.INTERPRETER, "assigns __class__")
+            self._store(node, "assignment")
+        self._dotted_uses(node)
         self.generic_visit(node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        if isinstance(node.ctx, ast.Store | ast.Del):
+            self._store(node.value, "item assignment")
+        self.generic_visit(node)
+
+    def _store(self, target: ast.AST, how: str) -> None:
+        resolved = self._resolved(target)
+        if found := _matches(resolved, INTERPRETER_STORES):
+            self.note(Capability.INTERPRETER, f"{how} to {found}")
+        elif (root := _root(target)) in self.imported:
+            top = self.imported[root].partition(".")[0]
+            if top in GRADER_RELIED_ON:
+                self.note(Capability.PATCHES_GRADER, f"{how} to {resolved}")
+
+    def _dotted_uses(self, node: ast.AST) -> None:
+        resolved = self._resolved(node)
+        if found := _matches(resolved, INTROSPECTION_DOTTED):
+            self.note(Capability.INTROSPECTION, found)
+        if found := _matches(resolved, PROCESS_DOTTED):
+            self.note(Capability.PROCESS, found)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        self._dotted_uses(node)
+        if isinstance(node.ctx, ast.Load) and node.id not in self.bound:
+            if node.id in HISTORY_NAMES or re.fullmatch(r"_i\d+|_\d+", node.id):
+                self.note(Capability.HISTORY, node.id)
+            elif node.id == "__builtins__":
+                self.note(Capability.INTERPRETER, node.id)
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
-            if alias.name.partition(".")[0] in FORBIDDEN_MODULES:
-                self.flag(f"imports {alias.name}")
+            self._module(alias.name)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         module = node.module or ""
-        if module.partition(".")[0] in FORBIDDEN_MODULES:
-            self.flag(f"imports from {module}")
+        self._module(module)
         for alias in node.names:
-            dotted = f"{module}.{alias.name}"
-            if dotted in FORBIDDEN_DOTTED or alias.name in FORBIDDEN_ATTRIBUTES:
-                self.flag(f"imports {dotted}")
+            self._module(f"{module}.{alias.name}")
+
+    def _module(self, dotted: str) -> None:
+        top = dotted.partition(".")[0]
+        if top in GRADER_MODULES:
+            self.note(Capability.GRADER, dotted)
+        elif _matches(dotted, SHELL_MODULES):
+            self.note(Capability.SHELL, f"imports {dotted}")
+        elif found := _matches(dotted, INTROSPECTION_DOTTED):
+            self.note(Capability.INTROSPECTION, found)
+        elif found := _matches(dotted, PROCESS_DOTTED):
+            self.note(Capability.PROCESS, found)
 
     def visit_Global(self, node: ast.Global) -> None:
         for name in node.names:
             if name in self.test_names:
-                self.flag(f"declares global {name!r}, a name the tests use")
+                self.note(Capability.GLOBAL_TEST_NAME, name)
 
     def visit_Constant(self, node: ast.Constant) -> None:
-        if isinstance(node.value, str) and SUSPICIOUS_TEXT.search(node.value):
-            self.flag(f"mentions {SUSPICIOUS_TEXT.search(node.value).group(0)!r}")  # type: ignore[union-attr]
+        if isinstance(node.value, str) and (found := MENTIONS.search(node.value)):
+            self.note(Capability.MENTIONS_GRADER, found.group(0))
 
 
 def transformed(source: str) -> str:
@@ -372,13 +388,13 @@ def screen(source: str, imported: dict[str, str], test_names: set[str]) -> Verdi
     try:
         tree = parse(source)
     except (SyntaxError, ValueError):
-        return Verdict(())  # it fails on its own when it runs
-    checker = _Screen({**imported, **imported_names(tree)}, test_names)
+        return Verdict()  # it fails on its own when it runs
+    bound = _top_level_bindings(tree)
+    checker = _Screen({**imported, **imported_names(tree)}, test_names, bound)
     checker.visit(tree)
-    for name in _bound_at_top(tree):
-        if name in EXCEPTIONS or name in JUDGING_BUILTINS:
-            checker.flag(f"rebinds the built-in name {name!r}")
-    return Verdict(tuple(checker.reasons))
+    for name in sorted(bound & SHADOWED):
+        checker.note(Capability.SHADOWS_BUILTIN, name)
+    return Verdict(tuple(checker.findings))
 
 
 def names_in(source: str) -> set[str]:

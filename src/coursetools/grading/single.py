@@ -38,6 +38,7 @@ class NotebookResult:
     max_score: float
     cells: list[CellReport]
     not_run: dict[str, str]
+    flagged: dict[str, list[str]]
     error: str | None
     isolation: dict[str, list[str]]
     seconds: float
@@ -111,6 +112,7 @@ def grade_notebook(
         max_score=sum(c.max_score for c in cells),
         cells=cells,
         not_run=not_run,
+        flagged=built.flagged(),
         error=unrun,
         isolation={
             "mechanisms": list(result.mechanisms) if result else [],

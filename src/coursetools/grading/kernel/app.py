@@ -23,6 +23,7 @@ import linecache
 import os
 import secrets
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -130,7 +131,13 @@ def _kernel_class(key: bytes, policy: audit.Policy, marker: runtime.Marker) -> t
                 "violations": reply.pop("_violations"),
             }
             notes = reply.pop("_notes")
-            reply["grader"] = {**fields, "notes": notes, "proof": proof.sign(key, fields)}
+            guarding = reply.pop("_guard_seconds")
+            reply["grader"] = {
+                **fields,
+                "notes": notes,
+                "guard_seconds": guarding,
+                "proof": proof.sign(key, fields),
+            }
             return reply
 
     return GraderKernel
@@ -145,6 +152,7 @@ async def _run_trusted(
     token = secrets.token_hex(16)
     tree: ast.Module | None = None
     violations: list[str] = []
+    began = time.perf_counter()
     try:
         notes = guard.before_trusted(graded)
         try:
@@ -157,20 +165,29 @@ async def _run_trusted(
             except SyntaxError:
                 tree = None
         if tree is not None:
-            violations += guard.name_violations(tree)
             marker.arm(token)
-            prepared = instrument(ast.parse(transformed), token)
+            prepared = instrument(ast.parse(transformed), token, frozenset(guard.shadowed(tree)))
             shell.ast_transformers.append(PreparedTree(prepared, shell.ast_transformers, previous))
         else:
             sys.setswitchinterval(previous)  # nothing to protect while this cell compiles
+        guarding = time.perf_counter() - began
         reply = await _run_cell(shell, code, transformed, failed, cell_id)
     finally:
         sys.setswitchinterval(previous)
+    began = time.perf_counter()
     completed = marker.disarm(token) if graded else None
     if graded:
-        violations += guard.after_graded(tree or ast.Module(body=[], type_ignores=[]))
+        violations += guard.after_graded(
+            tree or ast.Module(body=[], type_ignores=[]), completed is True
+        )
     guard.after_trusted(graded)
-    reply.update(_completed=completed, _violations=list(dict.fromkeys(violations)), _notes=notes)
+    guarding += time.perf_counter() - began
+    reply.update(
+        _completed=completed,
+        _violations=list(dict.fromkeys(violations)),
+        _notes=notes,
+        _guard_seconds=guarding,
+    )
     return reply
 
 

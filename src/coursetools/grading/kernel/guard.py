@@ -20,9 +20,10 @@ after an answer):
 
 After each *graded* cell it checks the same things again: any difference means
 code called by the test changed the grader while the test ran, and the cell
-fails. It also reports a test's use of a built-in name (``ValueError``,
-``isinstance``, ...) that an answer rebound, and a name the test imported from a
-trusted module that no longer refers to it.
+fails; so does a name the test imported from a trusted module that no longer
+refers to it once the test has run to its end. A test reads the built-in names
+(``ValueError``, ``isinstance``, ``id``, ...) that an answer rebound from
+``builtins`` itself (:meth:`Guard.shadowed`).
 """
 
 from __future__ import annotations
@@ -256,26 +257,36 @@ class Guard:
         self._adopt_modules()
         self._take_pipeline()
 
-    def after_graded(self, tree: ast.Module) -> list[str]:
-        """Violations: what changed while a graded cell ran (then restored)."""
+    def after_graded(self, tree: ast.Module, completed: bool) -> list[str]:
+        """Violations: what changed while a graded cell ran (then restored).
+
+        A test's imports are checked only if it ran to its end: one that failed
+        before an import never bound the name, which is a failing test, not a
+        rebinding.
+        """
         changed, items = self._differences()
         violations = [f"changed while the test ran: {label}" for label in changed]
-        violations += self.name_violations(tree)
-        violations += self._import_violations(tree)
+        if completed:
+            violations += self._import_violations(tree)
         self._restore(items)
         return list(dict.fromkeys(violations))
 
-    def name_violations(self, tree: ast.Module) -> list[str]:
-        """Built-in names the test uses that an answer rebound in the notebook's namespace."""
+    def shadowed(self, tree: ast.Module) -> set[str]:
+        """Built-in names the test reads (and does not bind) that an answer rebound.
+
+        The test is compiled to read them from ``builtins`` (see ``instrument``),
+        so an answer's ``id = book.id`` neither breaks a test that calls ``id()``
+        nor lets ``ValueError = BaseException`` change what a test catches.
+        """
         ns = self.shell.user_ns
-        found = []
-        for name in sorted(_names(tree)):
+        found = set()
+        for name in _loaded_not_bound(tree):
             if name not in vars(builtins) or name not in ns:
                 continue
             value = ns[name]
             if value is vars(builtins)[name] or self._trusted_shadows.get(name, MISSING) is value:
                 continue
-            found.append(f"the test uses the built-in name {name!r}, which an answer rebound")
+            found.add(name)
         return found
 
     def _import_violations(self, tree: ast.Module) -> list[str]:
@@ -335,13 +346,27 @@ def _runtime_names() -> tuple[str, ...]:
     return NAMES
 
 
-def _names(tree: ast.AST) -> set[str]:
-    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
-
-
-def _imports(tree: ast.AST) -> Iterable[tuple[str, str | None, str]]:
-    """``(module, attribute or None, bound name)`` for each import in ``tree``."""
+def _loaded_not_bound(tree: ast.AST) -> set[str]:
+    loaded: set[str] = set()
+    bound: set[str] = set()
     for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.alias):
+            bound.add(node.asname or node.name.partition(".")[0])
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    return loaded - bound
+
+
+def _imports(tree: ast.Module) -> Iterable[tuple[str, str | None, str]]:
+    """``(module, attribute or None, bound name)`` for each top-level import in ``tree``
+    (those that ran if the test ran to its end)."""
+    for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.module and not node.level:
             for alias in node.names:
                 if alias.name != "*":

@@ -3,6 +3,8 @@
 - Every ``==``, ``!=``, ``in`` and ``not in`` with two operands, and every call
   of the name ``isinstance``, goes through the rig-proof versions of
   :mod:`.runtime`.
+- Every read of a built-in name that an answer rebound (``shadowed``) reads
+  the built-in itself.
 - The cell's last statement is followed by (or, if it is an expression, wrapped
   in) a call of the completion marker with a secret token: the marker records
   the token only if every statement before it ran without raising.
@@ -16,7 +18,7 @@ from __future__ import annotations
 import ast
 import sys
 
-from coursetools.grading.kernel.runtime import COMPARE, DONE, ISINSTANCE
+from coursetools.grading.kernel.runtime import BUILTIN, COMPARE, DONE, ISINSTANCE
 
 _OPS: dict[type[ast.cmpop], str] = {
     ast.Eq: "==",
@@ -27,6 +29,17 @@ _OPS: dict[type[ast.cmpop], str] = {
 
 
 class _Comparisons(ast.NodeTransformer):
+    def __init__(self, shadowed: frozenset[str]) -> None:
+        self.shadowed = shadowed - {"isinstance"}  # calls of isinstance are replaced below
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id not in self.shadowed or not isinstance(node.ctx, ast.Load):
+            return node
+        call = ast.Call(
+            func=ast.Name(id=BUILTIN, ctx=ast.Load()), args=[ast.Constant(node.id)], keywords=[]
+        )
+        return ast.copy_location(call, node)
+
     def visit_Compare(self, node: ast.Compare) -> ast.AST:
         self.generic_visit(node)
         if len(node.ops) != 1 or type(node.ops[0]) not in _OPS:
@@ -52,9 +65,9 @@ def _marker(token: str, value: ast.expr | None = None) -> ast.Call:
     return ast.Call(func=ast.Name(id=DONE, ctx=ast.Load()), args=args, keywords=[])
 
 
-def instrument(tree: ast.Module, token: str) -> ast.Module:
+def instrument(tree: ast.Module, token: str, shadowed: frozenset[str] = frozenset()) -> ast.Module:
     """The rewritten module (``tree`` is modified in place and returned)."""
-    tree = _Comparisons().visit(tree)
+    tree = _Comparisons(shadowed).visit(tree)
     body = tree.body
     if body and isinstance(body[-1], ast.Expr):
         last = body[-1]

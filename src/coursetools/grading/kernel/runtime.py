@@ -11,6 +11,7 @@ as they would without them.
 from __future__ import annotations
 
 import builtins
+import functools
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +19,8 @@ from typing import Any
 DONE = "__grader_done__"
 COMPARE = "__grader_compare__"
 ISINSTANCE = "__grader_isinstance__"
-NAMES = (DONE, COMPARE, ISINSTANCE)
+BUILTIN = "__grader_builtin__"
+NAMES = (DONE, COMPARE, ISINSTANCE, BUILTIN)
 
 _CONTAINERS = (list, tuple, set, frozenset, dict)
 _WALK_BUDGET = 10_000
@@ -163,6 +165,7 @@ def install(runtime: Runtime, marker: Marker) -> dict[str, Callable[..., Any]]:
         DONE: marker.done,
         COMPARE: runtime.compare,
         ISINSTANCE: runtime.isinstance_,
+        BUILTIN: functools.partial(getattr, builtins),
     }
     for name, function in functions.items():
         setattr(builtins, name, function)

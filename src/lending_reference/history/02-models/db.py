@@ -1,0 +1,64 @@
+"""Reference database plumbing (notebook 02): async engine and session factory.
+
+SQLite (through aiosqlite) is the default everywhere a learner goes; any other
+SQLAlchemy async URL, such as ``postgresql+asyncpg://...``, works unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from .models import Base
+
+DEFAULT_URL = "sqlite+aiosqlite:///:memory:"
+
+
+def make_engine(url: str = DEFAULT_URL, **options: Any) -> AsyncEngine:
+    """An async engine; on SQLite, every connection enforces foreign keys and folds case fully.
+
+    An in-memory SQLite database lives inside one connection, so the engine then
+    keeps exactly one (``StaticPool``) and every session sees the same data.
+    """
+    if url.startswith("sqlite") and ":memory:" in url:
+        from sqlalchemy.pool import StaticPool
+
+        options.setdefault("poolclass", StaticPool)
+    engine = create_async_engine(url, **options)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_connection)
+    return engine
+
+
+def _sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    """Foreign keys on; a ``lower()`` that folds every script, not only ASCII.
+
+    Case-insensitive matching (``ilike``, ``icontains``) compiles to ``lower()``
+    on SQLite, whose own version leaves 'É' alone; PostgreSQL's folds it.
+    """
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded attributes after commit (no lazy reload in async code)."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def create_schema(engine: AsyncEngine) -> None:
+    """Create every table (notebooks and tests; a deployed service uses migrations)."""
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)

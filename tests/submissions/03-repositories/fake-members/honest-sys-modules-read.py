@@ -1,0 +1,25 @@
+# workspace: lending/repositories.py
+# ruff: noqa: E402, F821 (the idiom follows the reference answer)
+from lending.models import Member
+
+
+class InMemoryMemberRepository(InMemoryRepository[Member]):
+    unique = ("email",)
+
+    async def get_for_update(self, member_id: int) -> Member | None:
+        return self.items.get(member_id)
+
+    async def get_by_email(self, email: str) -> Member | None:
+        return next((m for m in self.items.values() if m.email == email), None)
+
+    async def list(
+        self, *, active: bool | None = None, limit: int = 20, offset: int = 0
+    ) -> list[Member]:
+        members = [m for m in self._sorted() if active is None or m.active == active]
+        return members[offset : offset + limit]
+
+
+# An honest addition: sys-modules-read
+import sys
+
+print("json" in sys.modules, sys.version_info >= (3, 11), sys.getrecursionlimit() > 100)

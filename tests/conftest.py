@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
@@ -51,18 +52,25 @@ def clean_lending() -> Iterator[None]:
         sys.modules.update(before)
 
 
-def make_exercise(grade_id: str, title: str, points: float, source: str) -> Exercise:
-    """An exercise whose test cell has exactly ``source``."""
+def make_exercise(
+    grade_id: str, title: str, points: float, source: str, defines: tuple[str, ...] = ()
+) -> Exercise:
+    """An exercise whose test cell has exactly ``source`` and whose answer defines ``defines``."""
     return Exercise(
-        grade_id=grade_id, title=title, points=points, source_sha256=source_digest(source)
+        grade_id=grade_id,
+        title=title,
+        points=points,
+        source_sha256=source_digest(source),
+        defines=defines,
     )
 
 
 @pytest.fixture
 def catalogue_factory() -> Callable[..., Catalogue]:
-    """Build a catalogue from ``(id, title, [(grade_id, title, points, source), ...])``."""
+    """Build a catalogue from ``(id, title, [(grade_id, title, points, source), ...])``
+    (an exercise's tuple may end in the names its answer defines)."""
 
-    def build(*notebooks: tuple[str, str, list[tuple[str, str, float, str]]]) -> Catalogue:
+    def build(*notebooks: tuple[str, str, list[tuple[Any, ...]]]) -> Catalogue:
         return Catalogue(
             notebooks=tuple(
                 NotebookEntry(

@@ -14,11 +14,16 @@ class and autogrades it. Scores are asserted per grade_id:
   assert nothing (``nothing.py``) scores 0.
 
 The wrong and hard-coded answers live in ``tests/submissions/<notebook>/<cell>/``.
+Beside ``wrong.py``, a cell may hold more typical mistakes, ``wrong-<mistake>.py``
+(the course's corpus of wrong answers): each must fail its visible test with a
+readable message, and a sample's ``# feedback: <words>`` lines name the words that
+message must contain, so that it names the mistake actually made.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +38,8 @@ from coursetools.nbcourse import CellScore, NbgraderCourse, fill_in, replace_cel
 
 SAMPLES = Path(__file__).parent / "submissions"
 NOTEBOOKS = assignments()
+FEEDBACK = re.compile(r"^# feedback: (.+)$", re.MULTILINE)
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def solution_ids(nb: NotebookNode) -> list[str]:
@@ -48,6 +55,25 @@ def samples(notebook: str, kind: str) -> dict[str, str]:
         if path.is_file():
             found[cell_id] = path.read_text(encoding="utf-8")
     return found
+
+
+def mistakes(notebook: str) -> list[dict[str, tuple[str, str]]]:
+    """Rounds of ``{solution grade_id: (sample name, source)}``: every ``wrong-*.py`` of
+    every cell in some round, at most one per cell in each (test cells are independent)."""
+    source = nbmeta.read(notebook_path(SOLUTIONS, notebook))
+    per_cell = {
+        cell_id: sorted((SAMPLES / notebook / cell_id).glob("wrong-*.py"))
+        for cell_id in solution_ids(source)
+    }
+    depth = max((len(paths) for paths in per_cell.values()), default=0)
+    return [
+        {
+            cell_id: (paths[k].name, paths[k].read_text(encoding="utf-8"))
+            for cell_id, paths in per_cell.items()
+            if k < len(paths)
+        }
+        for k in range(depth)
+    ]
 
 
 def recorded_scores(notebook: str, kind: str) -> dict[str, float] | None:
@@ -99,6 +125,12 @@ def test_every_exercise_has_wrong_and_hardcoded_samples(notebook: str) -> None:
     source = nbmeta.read(notebook_path(SOLUTIONS, notebook))
     for kind in ("wrong", "hardcoded"):
         assert sorted(samples(notebook, kind), key=str) == sorted(solution_ids(source)), kind
+
+
+def test_the_corpus_of_typical_mistakes_names_each_one() -> None:
+    """Notebooks 00-05 keep at least 60 typical wrong answers, each naming its message's words."""
+    corpus = [p for p in SAMPLES.glob("0[0-5]-*/*/wrong*.py") if FEEDBACK.search(p.read_text())]
+    assert len(corpus) >= 60, f"{len(corpus)} wrong answers with `# feedback:` words"
 
 
 def test_solution_scores_full_marks(graded: GradedClass) -> None:
@@ -155,3 +187,38 @@ def test_wrong_answers_get_readable_failures(graded: GradedClass, tmp_path: Path
         "each wrong sample must fail its visible test with an ExerciseFailure "
         "(what was expected, what came back, a hint), not a crash"
     )
+    wrong = samples(graded.notebook, "wrong")
+    unnamed = {
+        cell_id: missing
+        for cell in nbmeta.test_cells(executed)
+        if (cell_id := (nbmeta.grade_id(cell) or "").removesuffix("-tests")) in wrong
+        and (missing := [w for w in FEEDBACK.findall(wrong[cell_id]) if w not in _shown(cell)])
+    }
+    assert unnamed == {}, "a wrong sample's message must contain its `# feedback:` words"
+
+
+def _shown(cell: NotebookNode) -> str:
+    """The error output under a cell as the learner reads it, colours removed."""
+    errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+    return ANSI.sub("", "\n".join(line for o in errors for line in o.traceback))
+
+
+def test_every_typical_mistake_fails_visibly_and_is_named(
+    graded: GradedClass, tmp_path: Path
+) -> None:
+    """Each ``wrong-*.py`` fails its visible test, and its message has the words it names."""
+    solved = fill_in(graded.student_nb, nbmeta.read(notebook_path(SOLUTIONS, graded.notebook)))
+    problems = {}
+    for k, round_ in enumerate(mistakes(graded.notebook)):
+        path = tmp_path / f"round-{k}" / graded.notebook / f"{graded.notebook}.ipynb"
+        path.parent.mkdir(parents=True)
+        nbformat.write(replace_cells(solved, {c: src for c, (_, src) in round_.items()}), path)
+        executed = {
+            nbmeta.grade_id(c): c for c in nbmeta.test_cells(execute(path, allow_errors=True))
+        }
+        for cell_id, (name, source) in round_.items():
+            cell = executed[f"{cell_id}-tests"]
+            missing = [words for words in FEEDBACK.findall(source) if words not in _shown(cell)]
+            if _errors(cell) != ["ExerciseFailure"] or missing:
+                problems[f"{cell_id}/{name}"] = (_errors(cell), missing, _shown(cell)[-600:])
+    assert problems == {}, "a typical mistake must fail its visible test and be named"

@@ -17,7 +17,15 @@ import helpers.catalogue
 import helpers.notebook
 from helpers.catalogue import Catalogue
 from helpers.checks import ExerciseFailure
-from helpers.notebook import RED, RESET, UNDEFINED, UNSOLVED, exercise_message, start
+from helpers.notebook import (
+    RED,
+    RESET,
+    UNDEFINED,
+    UNSOLVED,
+    exercise_message,
+    start,
+    unsolved_message,
+)
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -56,7 +64,7 @@ def catalogue(catalogue_factory: Callable[..., Catalogue]) -> Catalogue:
             "01-schemas",
             "Schemas",
             [
-                ("double-tests", "Exercise 1: double", 2, TEST_CELL),
+                ("double-tests", "Exercise 1: double", 2, TEST_CELL, ("double",)),
                 ("halve-tests", "Exercise 2: halve", 3, OTHER_TEST_CELL),
             ],
         ),
@@ -105,7 +113,7 @@ def run(shell: InteractiveShell, source: str) -> ExecutionResult:
 
 @pytest.fixture
 def started(course: InteractiveShell, capsys: pytest.CaptureFixture[str]) -> InteractiveShell:
-    start("00-orientation")
+    start("01-schemas")
     capsys.readouterr()
     return course
 
@@ -155,7 +163,9 @@ def test_running_start_again_does_not_stack_hooks(
 
         run(course, SOLUTION)
         run(course, TEST_CELL)
-        assert capsys.readouterr().out.count("✓ Passed") == 1  # one hook, one message
+        assert (
+            capsys.readouterr().out.count("✓ Visible checks passed") == 1
+        )  # one hook, one message
     finally:
         course.events.unregister("post_run_cell", someone_elses)
 
@@ -245,6 +255,32 @@ def test_an_unsolved_helper_called_from_a_test_cell_is_unsolved_too(
     assert shown[-1][1:] == list(UNSOLVED[1:])
 
 
+def test_a_test_cell_before_its_answer_says_not_solved_yet_without_a_traceback(
+    started: InteractiveShell, shown: list[list[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run(started, TEST_CELL)  # `double` is what exercise 1's answer defines
+
+    assert result.success is False
+    assert isinstance(result.error_in_exec, NameError)
+    lines = unsolved_message("01-schemas", "double")
+    assert lines is not None
+    assert shown[-1] == [f"{RED}{lines[0]}{RESET}", *lines[1:]]
+    out = plain(capsys.readouterr().out)
+    assert "Exercise 1: double is not solved yet: `double` is not defined." in out
+    assert "# YOUR CODE HERE" in out
+    assert "Traceback" not in out and "NameError" not in out and "Cell In" not in out
+
+
+def test_an_answer_name_of_another_notebook_is_an_ordinary_undefined_name(
+    course: InteractiveShell, shown: list[list[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    start("00-orientation")  # `double` belongs to 01-schemas
+    run(course, TEST_CELL)
+    assert shown[-1][-len(UNDEFINED) :] == list(UNDEFINED)
+    assert unsolved_message("00-orientation", "double") is None
+    assert unsolved_message("99-unknown", "double") is None
+
+
 def test_an_undefined_name_keeps_its_traceback_and_gains_a_way_out(
     started: InteractiveShell, shown: list[list[str]], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -259,8 +295,32 @@ def test_an_undefined_name_keeps_its_traceback_and_gains_a_way_out(
 
 
 @pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        ("def find():\n    pass\nfind().title", "None, where an object with `.title`"),
+        (
+            "async def find():\n    return 1\nfind().title",
+            "a coroutine of `find()` that was never awaited",
+        ),
+    ],
+)
+def test_an_attribute_read_from_a_mistake_names_the_mistake(
+    started: InteractiveShell, capsys: pytest.CaptureFixture[str], source: str, words: str
+) -> None:
+    result = run(started, source)
+    assert isinstance(result.error_in_exec, AttributeError)
+    out = plain(capsys.readouterr().out)
+    assert f"Not yet: {words}" in out and "hint:" in out
+    assert "Traceback" not in out
+
+
+@pytest.mark.parametrize(
     ("source", "error"),
-    [("1 / 0", ZeroDivisionError), ("assert 1 == 2, 'plain assert'", AssertionError)],
+    [
+        ("1 / 0", ZeroDivisionError),
+        ("assert 1 == 2, 'plain assert'", AssertionError),
+        ("'text'.title_case()", AttributeError),
+    ],
 )
 def test_other_errors_keep_the_usual_traceback(
     started: InteractiveShell,
@@ -404,7 +464,8 @@ def test_a_passing_test_cell_is_recorded_and_announced(
     assert result.success is True
     assert progress(workspace) == {"01-schemas": {"double-tests": "passed"}}
     assert capsys.readouterr().out == (
-        "✓ Passed: Exercise 1: double (2 points). 01-schemas: 2 of 5 points so far.\n"
+        "✓ Visible checks passed: Exercise 1: double. 01-schemas: 1 of 2 exercises so far. "
+        "The grader also runs hidden tests before it awards this exercise's 2 points.\n"
     )
 
 
@@ -415,7 +476,8 @@ def test_the_announcement_counts_earlier_passes(
     run(started, TEST_CELL)
     run(started, OTHER_TEST_CELL)
     assert capsys.readouterr().out.splitlines()[-1] == (
-        "✓ Passed: Exercise 2: halve (3 points). 01-schemas: 5 of 5 points so far."
+        "✓ Visible checks passed: Exercise 2: halve. 01-schemas: 2 of 2 exercises so far. "
+        "The grader also runs hidden tests before it awards this exercise's 3 points."
     )
     assert progress(workspace) == {
         "01-schemas": {"double-tests": "passed", "halve-tests": "passed"}

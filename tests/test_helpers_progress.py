@@ -10,7 +10,15 @@ import pytest
 
 import helpers.progress
 from helpers.catalogue import Catalogue
-from helpers.progress import ProgressStore, Status, overview, render_html, summary_text, table
+from helpers.progress import (
+    HIDDEN_NOTE,
+    ProgressStore,
+    Status,
+    overview,
+    render_html,
+    summary_text,
+    table,
+)
 
 
 @pytest.fixture
@@ -157,19 +165,25 @@ def test_summary_text_has_one_line_per_notebook(store: ProgressStore, catalogue:
     store.record("01-schemas", "loan-tests", passed=False)
 
     assert summary_text(store, catalogue).splitlines() == [
-        "01-schemas           2/5 points  ✓✗",
-        "02-models            0/1.5 points  ·",
-        "03-empty             0/0 points  (no graded exercises)",
+        "01-schemas           1/2 visible checks passed  ✓✗",
+        "02-models            0/1 visible checks passed  ·",
+        "03-empty             0/0 visible checks passed  (no graded exercises)",
+        HIDDEN_NOTE,
     ]
 
 
-def test_summary_text_counts_only_passed_points(store: ProgressStore, catalogue: Catalogue) -> None:
+def test_summary_text_counts_exercises_never_points(
+    store: ProgressStore, catalogue: Catalogue
+) -> None:
     for grade_id in ("member-tests", "loan-tests"):
         store.record("01-schemas", grade_id, passed=True)
     store.record("02-models", "model-tests", passed=True)
-    lines = summary_text(store, catalogue).splitlines()
-    assert lines[0].startswith("01-schemas           5/5 points  ✓✓")
-    assert lines[1].startswith("02-models            1.5/1.5 points  ✓")
+    text = summary_text(store, catalogue)
+    lines = text.splitlines()
+    assert lines[0].startswith("01-schemas           2/2 visible checks passed  ✓✓")
+    assert lines[1].startswith("02-models            1/1 visible checks passed  ✓")
+    assert "point" not in text.replace(HIDDEN_NOTE, "")
+    assert "hidden tests" in HIDDEN_NOTE
 
 
 def test_render_html_shows_totals_and_statuses(store: ProgressStore, catalogue: Catalogue) -> None:
@@ -180,9 +194,14 @@ def test_render_html_shows_totals_and_statuses(store: ProgressStore, catalogue: 
 
     assert page.startswith("<table class='course-progress'>")
     assert page.endswith("</table>")
-    assert "<caption>Your progress: 2 of 6.5 points</caption>" in page
-    assert "(2/5 points)" in page and "(0/1.5 points)" in page and "(0/0 points)" in page
-    assert "✓ passed</td>" in page and "✗ failed</td>" in page and "· not run</td>" in page
+    assert "<caption>Visible checks passed: 1 of 3 exercises. Visible checks are" in page
+    assert "the grader also runs hidden tests" in page
+    assert "(1 of 2 exercises: visible checks passed)" in page
+    assert "(0 of 1 exercises: visible checks passed)" in page
+    assert "✓ visible checks passed</td>" in page and "✗ visible checks failed</td>" in page
+    assert "· not run</td>" in page
+    assert "<td>worth 2</td>" in page
+    assert " points" not in page  # points are the grader's to give
     assert page.count("<tr>") == 3 + 3  # a header row per notebook, a row per exercise
 
 
@@ -210,10 +229,10 @@ def test_overview_is_a_panel_whose_button_refreshes_it(
     monkeypatch.setattr(helpers.progress, "load_catalogue", lambda: catalogue)
     panel = overview(store)
     button, html = panel.children  # type: ignore[attr-defined]
-    assert "0 of 6.5 points" in html.value
+    assert "Visible checks passed: 0 of 3 exercises" in html.value
 
     store.record("02-models", "model-tests", passed=True)
-    assert "0 of 6.5 points" in html.value  # not live until refreshed
+    assert "Visible checks passed: 0 of 3 exercises" in html.value  # not live until refreshed
     button.click()
 
-    assert "1.5 of 6.5 points" in html.value
+    assert "Visible checks passed: 1 of 3 exercises" in html.value

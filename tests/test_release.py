@@ -106,7 +106,13 @@ def test_notebook_follows_the_anatomy(name: str) -> None:
     setup = next(cell for cell in nb.cells if cell.cell_type == "code")
     assert nbmeta.grade_id(setup) == "setup" and nbmeta.nbgrader(setup)["locked"]
     assert f'start("{name}")' in setup.source
-    for cell in nbmeta.test_cells(nb):
+    tests = list(nbmeta.test_cells(nb))
+    points = sum(float(nbmeta.nbgrader(cell)["points"]) for cell in tests)
+    intro = next(cell.source for cell in nb.cells if "**Time:**" in cell.source)
+    assert f"**Exercises:** {len(tests)}, worth {points:g} points." in intro, (
+        "the introduction states how many exercises there are and what they are worth"
+    )
+    for cell in tests:
         assert nbmeta.exercise_title(cell).startswith("Exercise ")
         assert "### BEGIN HIDDEN TESTS" in cell.source, f"{nbmeta.grade_id(cell)}: no hidden tests"
         assert nbmeta.nbgrader(cell)["points"] > 0

@@ -23,6 +23,9 @@ class Exercise(BaseModel):
     title: str
     points: float = Field(gt=0)
     source_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    defines: tuple[str, ...] = ()
+    """Names the exercise's answer defines (and the student version uses): when one is
+    missing, the exercise is not solved yet rather than the learner's code being broken."""
 
 
 class NotebookEntry(BaseModel):
@@ -37,6 +40,10 @@ class NotebookEntry(BaseModel):
     @property
     def points(self) -> float:
         return sum(exercise.points for exercise in self.exercises)
+
+    def defining(self, name: str) -> Exercise | None:
+        """The exercise of this notebook whose answer defines ``name``, if any."""
+        return next((e for e in self.exercises if name in e.defines), None)
 
 
 class Catalogue(BaseModel):

@@ -12,14 +12,17 @@ have exactly the expected type before ``==`` is consulted, so an object whose
 
 from __future__ import annotations
 
+import inspect
 import math
 import reprlib
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from pydantic import BaseModel, ValidationError
+
+from helpers import mistakes
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -106,9 +109,30 @@ def _as_text(value: object) -> str:
 
 def fail(
     what: str, *, expected: object = _NOTHING, got: object = _NOTHING, hint: str | None = None
-) -> None:
+) -> NoReturn:
     """Raise an :class:`ExerciseFailure` (for checks no helper below covers)."""
     raise ExerciseFailure(what, expected=expected, got=got, hint=hint)
+
+
+def _fail_mistake(
+    what: str, expected: object, mistake: mistakes.Mistake, hint: str | None
+) -> NoReturn:
+    """Fail naming the mistake that was recognised; a certain one's hint replaces the check's,
+    which was written for another mistake."""
+    if mistake.certain:
+        chosen = mistake.hint or hint
+    else:
+        chosen = f"{hint} {mistake.hint}" if hint else mistake.hint
+    fail(what, expected=expected, got=Described(mistake.got), hint=chosen)
+
+
+def _fail_raised(what: str, exc: Exception, hint: str | None) -> NoReturn:
+    """Fail for an exception where a value was expected."""
+    mistake = mistakes.in_error(exc)
+    if mistake is not None:
+        _fail_mistake(what, Described("a result"), mistake, hint)
+    got = _errors_text(exc) if isinstance(exc, ValidationError) else f"{type(exc).__name__}: {exc}"
+    fail(what, expected=Described("a result"), got=Described(got), hint=hint)
 
 
 def same_value(got: object, expected: object) -> bool:
@@ -150,6 +174,9 @@ def expect_equal(got: object, expected: object, *, what: str, hint: str | None =
     """Check that ``got`` equals ``expected`` (see :func:`same_value`)."""
     if same_value(got, expected):
         return
+    mistake = mistakes.in_value(got, expected)
+    if mistake is not None:
+        _fail_mistake(what, expected, mistake, hint)
     if show(got) == show(expected):  # same text, other type: say so, or it reads "x, got x"
         fail(
             what,
@@ -169,6 +196,9 @@ def expect_true(condition: object, *, what: str, hint: str | None = None) -> Non
 def expect_type(value: object, cls: type, *, what: str, hint: str | None = None) -> None:
     """Check that ``value`` is an instance of ``cls``."""
     if not isinstance(value, cls):
+        mistake = mistakes.in_value(value, cls)
+        if mistake is not None:
+            _fail_mistake(what, Described(f"an instance of {cls.__name__}"), mistake, hint)
         fail(
             what,
             expected=Described(f"an instance of {cls.__name__}"),
@@ -202,6 +232,9 @@ def expect_raises(
     except (ExerciseFailure, NotImplementedError):
         raise
     except Exception as exc:
+        mistake = mistakes.in_error(exc)
+        if mistake is not None:
+            _fail_mistake(what, Described(exc_type.__name__), mistake, hint)
         fail(
             what,
             expected=Described(exc_type.__name__),
@@ -235,7 +268,7 @@ def expect_valid(
         hint="Define it as `class Name(BaseModel): ...`.",
     )
     try:
-        return model.model_validate(dict(data))
+        result = model.model_validate(dict(data))
     except NotImplementedError:
         raise
     except ValidationError as exc:
@@ -246,6 +279,9 @@ def expect_valid(
             hint=hint,
         )
     except Exception as exc:
+        mistake = mistakes.in_error(exc)
+        if mistake is not None:
+            _fail_mistake(what, Described(f"a valid {model.__name__}"), mistake, hint)
         fail(
             what,
             expected=Described("a validated model or a ValidationError"),
@@ -253,7 +289,18 @@ def expect_valid(
             hint=hint
             or "Validators should raise ValueError; Pydantic turns it into a ValidationError.",
         )
-    raise AssertionError("unreachable")  # pragma: no cover
+    if not isinstance(result, model):  # a model validator that returned something else
+        fail(
+            what,
+            expected=Described(f"a {model.__name__} instance"),
+            got=Described(
+                "None: a model validator returned nothing"
+                if result is None
+                else f"{type(result).__name__}: {show(result)}"
+            ),
+            hint="A `model_validator(mode='after')` must `return self`.",
+        )
+    return result
 
 
 def expect_invalid(
@@ -299,29 +346,27 @@ def expect_invalid(
         got=Described(f"accepted: {show(accepted)}"),
         hint=hint,
     )
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 async def expect_awaited(awaitable: Awaitable[T], *, what: str, hint: str | None = None) -> T:
-    """Await ``awaitable``; an unexpected exception becomes a readable failure."""
-    try:
-        return await awaitable
-    except NotImplementedError:
-        raise
-    except ExerciseFailure:
-        raise
-    except Exception as exc:
+    """Await ``awaitable``; an exception or an un-awaited result becomes a readable failure."""
+    if not inspect.isawaitable(awaitable):
         fail(
             what,
-            expected=Described("a result"),
-            got=Described(
-                _errors_text(exc)
-                if isinstance(exc, ValidationError)
-                else f"{type(exc).__name__}: {exc}"
-            ),
-            hint=hint,
+            expected=Described("a coroutine to await (from an `async def` function)"),
+            got=Described(f"{type(awaitable).__name__}: {show(awaitable)}"),
+            hint="Define the function with `async def`: it does I/O, and callers `await` it.",
         )
-    raise AssertionError("unreachable")  # pragma: no cover
+    try:
+        result = await awaitable
+    except (NotImplementedError, ExerciseFailure):
+        raise
+    except Exception as exc:
+        _fail_raised(what, exc, hint)
+    mistake = mistakes.in_value(result)  # a coroutine the function returned without awaiting
+    if mistake is not None:
+        _fail_mistake(what, Described("a result"), mistake, hint)
+    return result
 
 
 def expect_call(
@@ -333,10 +378,4 @@ def expect_call(
     except NotImplementedError:
         raise
     except Exception as exc:
-        fail(
-            what,
-            expected=Described("a result"),
-            got=Described(f"{type(exc).__name__}: {exc}"),
-            hint=hint,
-        )
-    raise AssertionError("unreachable")  # pragma: no cover
+        _fail_raised(what, exc, hint)

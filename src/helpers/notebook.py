@@ -1,8 +1,10 @@
 """What a notebook's setup cell switches on: ``start("01-schemas")``.
 
 - exercise failures are shown as their readable message, without a traceback;
-- an unsolved exercise (``NotImplementedError``) says so in words;
-- a name that is not defined yet keeps its traceback and gains a way out;
+- an unsolved exercise says so in words: its stub raises ``NotImplementedError``,
+  or a test cell uses a name that the exercise's answer defines (the catalogue
+  knows which) and that is not defined yet;
+- any other name that is not defined keeps its traceback and gains a way out;
 - a graded test cell that passes is recorded for the progress overview;
 - a cell that starts with ``# workspace: lending/...`` is saved into the
   learner's package once it runs without error;
@@ -21,6 +23,7 @@ from typing import Any
 
 from helpers.checkpoint import restore
 from helpers.checks import ExerciseFailure
+from helpers.mistakes import in_attribute_error
 from helpers.workspace import Workspace, WorkspaceError, saving_enabled, target_of, workspace_dir
 
 STUB = "raise NotImplementedError()"
@@ -48,7 +51,7 @@ def start(notebook_id: str, *, your_package: bool = False) -> None:
     checkpoint = restore(notebook_id, workspace=workspace_dir() if your_package else None)
     shell = _shell()
     if shell is not None:
-        _install(shell)
+        _install(shell, notebook_id)
     print(f"Lending-library course, notebook {notebook_id}: ready.")
     print(checkpoint.describe())
 
@@ -61,8 +64,11 @@ def _shell() -> Any:
     return get_ipython()
 
 
-def _install(shell: Any) -> None:
-    shell.set_custom_exc((ExerciseFailure, NotImplementedError, NameError), _show_exercise_error)
+def _install(shell: Any, notebook_id: str) -> None:
+    shell.set_custom_exc(
+        (ExerciseFailure, NotImplementedError, NameError, AttributeError),
+        lambda *args, **kwargs: _show_exercise_error(*args, notebook_id=notebook_id, **kwargs),
+    )
     callbacks = shell.events.callbacks["post_run_cell"]
     for callback in [cb for cb in callbacks if getattr(cb, "__course_hook__", False)]:
         shell.events.unregister("post_run_cell", callback)
@@ -77,19 +83,62 @@ def exercise_message(value: BaseException) -> list[str]:
     return list(UNSOLVED)
 
 
+def unsolved_message(notebook_id: str, name: str) -> list[str] | None:
+    """The lines for an exercise answer's name that is not defined yet, if ``name`` is one."""
+    from helpers.catalogue import load_catalogue
+
+    try:
+        exercise = load_catalogue().notebook(notebook_id).defining(name)
+    except KeyError:
+        return None
+    if exercise is None:
+        return None
+    return [
+        f"{exercise.title} is not solved yet: `{name}` is not defined.",
+        f"Write `{name}` in that exercise's solution cell (where it says `# YOUR CODE HERE`),",
+        "run that cell (it must run without error), then run this cell again.",
+    ]
+
+
 def _show_exercise_error(
     shell: Any,
     etype: type[BaseException],
     value: BaseException,
     tb: TracebackType | None,
     tb_offset: int | None = None,
+    *,
+    notebook_id: str = "",
 ) -> list[str]:
-    if isinstance(value, NameError):
-        # Keep the traceback (the typo may sit deep in the learner's function), add a way out.
-        stb = [*shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset), *UNDEFINED]
+    lines: list[str] | None
+    if isinstance(value, AttributeError):
+        mistake = in_attribute_error(value)
+        lines = (
+            None if mistake is None else [f"Not yet: {mistake.got}", f"  hint:     {mistake.hint}"]
+        )
+        if lines is None:
+            return _with_traceback(shell, etype, value, tb, tb_offset, [])
+    elif isinstance(value, NameError):
+        lines = unsolved_message(notebook_id, getattr(value, "name", None) or "")
+        if lines is None:
+            # Keep the traceback (the typo may sit deep in the learner's function), add a way out.
+            return _with_traceback(shell, etype, value, tb, tb_offset, list(UNDEFINED))
     else:
         lines = exercise_message(value)
-        stb = [f"{RED}{lines[0]}{RESET}", *lines[1:]]
+    stb = [f"{RED}{lines[0]}{RESET}", *lines[1:]]
+    shell._showtraceback(etype, value, stb)
+    return stb
+
+
+def _with_traceback(
+    shell: Any,
+    etype: type[BaseException],
+    value: BaseException,
+    tb: TracebackType | None,
+    tb_offset: int | None,
+    after: list[str],
+) -> list[str]:
+    """IPython's usual traceback, followed by ``after``."""
+    stb = [*shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset), *after]
     shell._showtraceback(etype, value, stb)
     return stb
 
@@ -139,10 +188,12 @@ def _record_progress(source: str, succeeded: bool) -> None:
         return
     if not succeeded:
         return
-    earned = sum(e.points for e in entry.exercises if results.get(e.grade_id) is Status.PASSED)
+    passed = sum(results.get(e.grade_id) is Status.PASSED for e in entry.exercises)
     print(
-        f"✓ Passed: {exercise.title} ({_points(exercise.points)}). "
-        f"{entry.id}: {earned:g} of {_points(entry.points)} so far."
+        f"✓ Visible checks passed: {exercise.title}. "
+        f"{entry.id}: {passed} of {len(entry.exercises)} exercises so far. "
+        f"The grader also runs hidden tests before it awards this exercise's "
+        f"{_points(exercise.points)}."
     )
 
 

@@ -1,10 +1,11 @@
-"""Self-check progress: which exercises of which notebooks pass.
+"""Self-check progress: which exercises of which notebooks pass their visible checks.
 
 Results are recorded by the test-cell hook of :mod:`helpers.notebook` each time
 a learner runs a graded test cell, and kept in ``progress.json`` in the
 workspace. No nbgrader database is involved, so this works on Binder and on a
 laptop alike. :func:`overview` renders the table, with a refresh button when
-ipywidgets is available.
+ipywidgets is available. It counts exercises whose visible checks pass, never
+points: only the grader, hidden tests included, awards points.
 """
 
 from __future__ import annotations
@@ -78,48 +79,58 @@ def table(
     return rows
 
 
+LABEL = {
+    Status.PASSED: "visible checks passed",
+    Status.FAILED: "visible checks failed",
+    Status.NOT_RUN: "not run",
+}
+HIDDEN_NOTE = (
+    "Visible checks are the ones you can see; the grader also runs hidden tests "
+    "(other inputs, boundaries, failure paths), so a graded result can be lower."
+)
+
+
 def _by_notebook(
     store: ProgressStore | None, catalogue: Catalogue | None
-) -> Iterator[tuple[NotebookEntry, list[tuple[str, str, float, Status]], float]]:
-    """Each notebook with its rows and the points earned in it."""
+) -> Iterator[tuple[NotebookEntry, list[tuple[str, str, float, Status]], int]]:
+    """Each notebook with its rows and how many of its exercises pass their visible checks."""
     catalogue = catalogue or load_catalogue()
     rows = table(store, catalogue)
     for entry in catalogue.notebooks:
         mine = [row for row in rows if row[0] == entry.id]
-        yield entry, mine, sum(points for _, _, points, status in mine if status is Status.PASSED)
+        yield entry, mine, sum(status is Status.PASSED for *_, status in mine)
 
 
 def summary_text(store: ProgressStore | None = None, catalogue: Catalogue | None = None) -> str:
-    """A plain-text overview, one line per notebook."""
+    """A plain-text overview, one line per notebook, and what the counts do not promise."""
     lines = []
-    for entry, rows, earned in _by_notebook(store, catalogue):
+    for entry, rows, passed in _by_notebook(store, catalogue):
         marks = "".join(_SYMBOL[status] for *_, status in rows) or "(no graded exercises)"
-        lines.append(f"{entry.id:<20} {earned:g}/{entry.points:g} points  {marks}")
-    return "\n".join(lines)
+        lines.append(f"{entry.id:<20} {passed}/{len(rows)} visible checks passed  {marks}")
+    return "\n".join([*lines, HIDDEN_NOTE])
 
 
 def render_html(store: ProgressStore | None = None, catalogue: Catalogue | None = None) -> str:
     """The overview as an HTML table (works in JupyterLab and in exported HTML)."""
-    body, total, earned_total = [], 0.0, 0.0
-    for entry, rows, earned in _by_notebook(store, catalogue):
-        total += entry.points
-        earned_total += earned
+    body, total, passed_total = [], 0, 0
+    for entry, rows, passed in _by_notebook(store, catalogue):
+        total += len(rows)
+        passed_total += passed
         body.append(
             f"<tr><th colspan='3' style='text-align:left'>{html.escape(entry.title)}"
-            f" <span style='font-weight:normal'>({earned:g}/{entry.points:g} points)</span>"
-            "</th></tr>"
+            f" <span style='font-weight:normal'>({passed} of {len(rows)} exercises: "
+            "visible checks passed)</span></th></tr>"
         )
         for _, title, points, status in rows:
             body.append(
-                f"<tr><td style='color:{_COLOUR[status]}'>{_SYMBOL[status]} {status}</td>"
+                f"<tr><td style='color:{_COLOUR[status]}'>{_SYMBOL[status]} {LABEL[status]}</td>"
                 f"<td style='text-align:left'>{html.escape(title)}</td>"
-                f"<td>{points:g}</td></tr>"
+                f"<td>worth {points:g}</td></tr>"
             )
     return (
         "<table class='course-progress'>"
-        f"<caption>Your progress: {earned_total:g} of {total:g} points</caption>"
-        + "".join(body)
-        + "</table>"
+        f"<caption>Visible checks passed: {passed_total} of {total} exercises. "
+        f"{html.escape(HIDDEN_NOTE)}</caption>" + "".join(body) + "</table>"
     )
 
 

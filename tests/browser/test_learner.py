@@ -93,13 +93,14 @@ def test_solved_notebook_00_runs_clean(page: Page, lab: LabServer, course: Path)
     assert problems == {}, "a solved notebook 00 must run without an error"
     assert all(cell.execution_count for cell in code), "Run All did not reach every cell"
     tests = [cell for cell in code if cell.nbgrader.get("grade")]
-    assert tests and all("✓ Passed" in cell.text() for cell in tests)
+    assert tests and all("✓ Visible checks passed" in cell.text() for cell in tests)
 
     entry = load_catalogue().notebook(ORIENTATION)
     last = notebook.show(code[-1].index)
     if "overview()" in code[-1].source:
         expect(last.locator("table.course-progress")).to_contain_text(
-            f"{entry.title} ({entry.points:g}/{entry.points:g} points)"
+            f"{entry.title} ({len(entry.exercises)} of {len(entry.exercises)} exercises: "
+            "visible checks passed)"
         )
     else:
         notebook.show(tests[-1].index)
@@ -123,22 +124,24 @@ def test_progress_overview_follows_a_solved_exercise(
     notebook.run_cells([setup.index, overview.index])
     panel = notebook.show(overview.index)
     table = panel.locator("table.course-progress")
-    expect(table.locator("caption")).to_have_text(re.compile(r"Your progress: 0 of \d+ points"))
+    expect(table.locator("caption")).to_have_text(
+        re.compile(r"Visible checks passed: 0 of \d+ exercises")
+    )
     row = table.locator("tr", has_text=exercise.title)
     expect(row).to_contain_text("not run")
     screenshot(page, "progress-before")
 
     notebook.set_source(solution.index, reference_answers(ORIENTATION)[solution.grade_id])
     cells = notebook.run_cells([solution.index, test.index])
-    expect(notebook.show_output(test.index)).to_contain_text("✓ Passed")
+    expect(notebook.show_output(test.index)).to_contain_text("✓ Visible checks passed")
     assert cells[test.index].errors() == []
 
     panel = notebook.show(overview.index)
     panel.get_by_role("button", name="Refresh").click()
-    expect(row).to_contain_text("passed")
+    expect(row).to_contain_text("visible checks passed")
     expect(row).not_to_contain_text("not run")
     expect(table.locator("caption")).to_have_text(
-        re.compile(rf"Your progress: {exercise.points:g} of \d+ points")
+        re.compile(r"Visible checks passed: 1 of \d+ exercises")
     )
     screenshot(page, "progress-after-refresh")
 
@@ -178,6 +181,6 @@ def test_exercise_feedback_wrong_then_right(
     cells = notebook.run_cells([solution.index, failed.index])
     assert cells[failed.index].errors() == []
     output = notebook.show_output(failed.index)
-    expect(output).to_contain_text("✓ Passed")
+    expect(output).to_contain_text("✓ Visible checks passed")
     expect(output).not_to_contain_text("Not yet:")
     screenshot(page, f"{name}-right-answer-passes")

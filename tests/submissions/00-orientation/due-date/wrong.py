@@ -1,3 +1,4 @@
+# feedback: the default 14 days
 from datetime import date, timedelta
 
 

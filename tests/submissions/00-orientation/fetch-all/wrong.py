@@ -1,3 +1,4 @@
+# feedback: one after the other
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 

@@ -1,3 +1,5 @@
+# feedback: IndexError
+# feedback: when no item matches, it returns None
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 

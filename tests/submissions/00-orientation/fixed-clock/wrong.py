@@ -1,4 +1,5 @@
 # workspace: lending/clock.py
+# feedback: advance must change the clock itself
 from datetime import date, timedelta
 
 

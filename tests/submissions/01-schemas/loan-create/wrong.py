@@ -1,4 +1,5 @@
 # workspace: lending/schemas.py
+# feedback: a loan due before it was borrowed is refused
 from datetime import date
 from typing import Self
 

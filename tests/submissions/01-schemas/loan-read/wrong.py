@@ -1,4 +1,5 @@
 # workspace: lending/schemas.py
+# feedback: a loan not yet returned is overdue
 from datetime import date
 from typing import Any, Self
 

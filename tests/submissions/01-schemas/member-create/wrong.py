@@ -1,4 +1,5 @@
 # workspace: lending/schemas.py
+# feedback: unknown fields are refused
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 

@@ -1,4 +1,5 @@
 # workspace: lending/schemas.py
+# feedback: from_attributes=True
 from pydantic import BaseModel
 
 

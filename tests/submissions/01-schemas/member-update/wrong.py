@@ -1,4 +1,5 @@
 # workspace: lending/schemas.py
+# feedback: exclude_unset=True
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator

@@ -2,23 +2,30 @@
 # ruff: noqa: F821 (names defined by earlier cells of the notebook)
 from datetime import date
 
-from sqlalchemy import CheckConstraint, ForeignKey, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 
 class Loan(Base):
-    """Right for the visible examples only: a plain UNIQUE (member_id, book_id) refuses
-    the double borrow, and also every later loan of the book once it is returned."""
+    """Right on SQLite, for the visible examples: the index has no PostgreSQL condition
+    (on PostgreSQL it would be a plain UNIQUE), and the foreign keys are not indexed."""
 
     __tablename__ = "loans"
     __table_args__ = (
         CheckConstraint("due_at > borrowed_at", name="due_after_borrowed"),
-        UniqueConstraint("member_id", "book_id", name="uq_loans_open_member_book"),
+        # One open loan per member and book: the database refuses a double borrow.
+        Index(
+            "uq_loans_open_member_book",
+            "member_id",
+            "book_id",
+            unique=True,
+            sqlite_where=text("returned_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, init=False)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"))
     borrowed_at: Mapped[date]
     due_at: Mapped[date]
     returned_at: Mapped[date | None] = mapped_column(default=None)

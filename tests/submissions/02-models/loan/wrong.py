@@ -1,5 +1,6 @@
 # workspace: lending/models.py
 # ruff: noqa: F821 (names defined by earlier cells of the notebook)
+# feedback: a loan due on the day it is borrowed
 from datetime import date
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, text

@@ -1,3 +1,4 @@
+# feedback: lazy='raise'
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload

@@ -1,5 +1,6 @@
 # workspace: lending/models.py
 # ruff: noqa: F821 (names defined by earlier cells of the notebook)
+# feedback: the same e-mail address
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 

@@ -1,3 +1,4 @@
+# feedback: except IntegrityError
 from datetime import date
 
 from sqlalchemy.exc import IntegrityError

@@ -1,4 +1,6 @@
 # workspace: lending/db.py
+# feedback: MissingGreenlet
+# feedback: expire_on_commit=False
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 

@@ -1,5 +1,6 @@
 # workspace: lending/repositories.py
 # ruff: noqa: F821 (names defined by earlier cells of the notebook)
+# feedback: Ada has returned book 3
 from datetime import date
 
 from lending.models import Loan

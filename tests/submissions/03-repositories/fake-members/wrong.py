@@ -1,5 +1,6 @@
 # workspace: lending/repositories.py
 # ruff: noqa: F821 (names defined by earlier cells of the notebook)
+# feedback: list(active=False)
 from lending.models import Member
 
 

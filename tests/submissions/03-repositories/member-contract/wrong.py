@@ -1,4 +1,5 @@
 # ruff: noqa: F821 (names defined by earlier cells of the notebook)
+# feedback: ignores `active`
 async def check_member_repository(members: MemberRepository) -> None:
     """Checks every promise but one: it never tries the `active` filter."""
     grace = await members.add(Member(name="Grace Hopper", email="grace@example.org"))

@@ -1,5 +1,6 @@
 # workspace: lending/repositories.py
 # ruff: noqa: F821 (names defined by earlier cells of the notebook)
+# feedback: requires the loan to be open
 from datetime import date
 
 from sqlalchemy import func, select

@@ -1,5 +1,6 @@
 # workspace: lending/repositories.py
 # ruff: noqa: F821 (names defined by earlier cells of the notebook)
+# feedback: `active=False` is a filter too
 from sqlalchemy import select, update
 
 from lending.models import Member

@@ -1,5 +1,6 @@
 # workspace: lending/services.py
 # ruff: noqa: F821 (names defined by earlier cells of the notebook)
+# feedback: take_copy(book_id)` returns False
 from datetime import timedelta
 
 from lending.clock import Clock

@@ -1,5 +1,6 @@
 # workspace: lending/services.py
 # ruff: noqa: F821 (names defined by earlier cells of the notebook)
+# feedback: counts from the current due date
 from datetime import timedelta
 
 from lending.clock import Clock

@@ -5,12 +5,14 @@ from lending.models import Loan
 
 
 async def return_book(uow: UnitOfWork, clock: Clock, loan_id: int) -> Loan:
-    """Checks `returned_at`, then sets it: right one request at a time, but two returns
-    of one loan at the same moment both see it open and both put a copy back."""
+    """Race-safe, but answers today as the return date even for a retry, moving it."""
     async with uow:
         loan = await _loan(uow, loan_id)
-        if loan.returned_at is None:
-            loan.returned_at = clock.today()
+        # Conditional: of two concurrent returns only one closes the loan and
+        # puts the copy back; a retry of a returned loan changes nothing.
+        closed = await uow.loans.mark_returned(loan_id, clock.today())
+        loan.returned_at = clock.today()  # a retry moves the date
+        if closed:
             await uow.books.put_back_copy(loan.book_id)
             await uow.commit()
         return loan

@@ -1,5 +1,6 @@
 # workspace: lending/services.py
 # ruff: noqa: F821 (names defined by earlier cells of the notebook)
+# feedback: put_back_copy
 from lending.clock import Clock
 from lending.models import Loan
 

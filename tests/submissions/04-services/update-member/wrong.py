@@ -1,5 +1,6 @@
 # workspace: lending/services.py
 # ruff: noqa: F821 (names defined by earlier cells of the notebook)
+# feedback: exclude_unset=True
 from lending.errors import EmailAlreadyRegistered
 from lending.models import Member
 from lending.schemas import MemberUpdate

@@ -1,4 +1,5 @@
 # workspace: lending/routers.py
+# feedback: answers 503
 from typing import Literal
 
 from fastapi import APIRouter

@@ -1,4 +1,5 @@
 # workspace: lending/routers.py
+# feedback: clock.today()
 from fastapi import APIRouter
 
 from lending.deps import LendingDep

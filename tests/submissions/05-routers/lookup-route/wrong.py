@@ -1,4 +1,5 @@
 # ruff: noqa: F821 (BookInfo and IsbnClientDep are defined by the notebook's earlier cells)
+# feedback: run_in_threadpool
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool  # noqa: F401 (the cell's given import)
 

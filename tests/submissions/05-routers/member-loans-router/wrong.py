@@ -1,4 +1,5 @@
 # workspace: lending/routers.py
+# feedback: 201 Created
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 

@@ -1,4 +1,5 @@
 # workspace: lending/routers.py
+# feedback: 201 Created
 from fastapi import APIRouter, Request, Response
 
 from lending.deps import MemberServiceDep

@@ -1,0 +1,177 @@
+"""Common mistakes, recognised by what came back, whatever the exercise.
+
+A check knows what it expected; when the value or exception it got instead is
+one of a few classes of mistake (a coroutine nobody awaited, the ``None`` of a
+missing ``return``, an ORM object where a schema belongs, a lazy load outside
+``await``, ...), the failure names that mistake and gives its fix, rather than
+the hint the author wrote for another one. Recognition is by type and
+structure, never by the wording of a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pydantic import BaseModel, ValidationError
+
+
+class Kind(StrEnum):
+    NOT_AWAITED = "not awaited"
+    MISSING_RETURN = "missing return"
+    ORM_NOT_SCHEMA = "ORM object where a schema belongs"
+    LAZY_LOAD = "lazy load outside await"
+    DETACHED = "detached object"
+    NO_SUCH_ROUTE = "no route of that name"
+    RAISED = "an exception instead of a value"
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A recognised mistake: what came back, in words, and how to fix it."""
+
+    kind: Kind
+    got: str
+    hint: str
+    certain: bool = True
+    """Whether the value proves the mistake; if not (a None may come from a missing
+    ``return`` or from a lookup that found nothing), the check's own hint is kept and
+    this one is added to it."""
+
+
+def in_value(value: object, expected: object = None) -> Mistake | None:
+    """The mistake ``value`` shows when ``expected`` (a value or a class) was wanted."""
+    if inspect.isawaitable(value):
+        return _not_awaited(value)
+    if value is None and expected is not None and not _is_none_type(expected):
+        return Mistake(
+            Kind.MISSING_RETURN,
+            "None",
+            "If a function gave this None, check that it ends with `return <the result>`"
+            " (a lookup that finds nothing gives None too).",
+            certain=False,
+        )
+    if _is_orm(value) and _wants_schema(expected):
+        schema = expected if isinstance(expected, type) else type(expected)
+        name = schema.__name__
+        return Mistake(
+            Kind.ORM_NOT_SCHEMA,
+            f"an ORM object ({type(value).__name__}) where a {name} schema belongs",
+            f"Turn the row into the schema: `{name}.model_validate(obj)`, with "
+            "`from_attributes=True` in the schema's model_config.",
+        )
+    return None
+
+
+def in_error(error: BaseException) -> Mistake | None:
+    """The mistake an exception shows, if it is one of the recognised kinds."""
+    from sqlalchemy.exc import MissingGreenlet, StatementError
+    from sqlalchemy.orm.exc import DetachedInstanceError
+    from starlette.routing import NoMatchFound
+
+    if isinstance(error, StatementError) and isinstance(error.orig, MissingGreenlet):
+        error = error.orig  # raised while running a statement: the lazy load's query
+    if isinstance(error, MissingGreenlet):
+        return Mistake(
+            Kind.LAZY_LOAD,
+            "MissingGreenlet: an attribute was loaded lazily, outside `await`",
+            "Async SQLAlchemy cannot load on attribute access. Load relationships in the query "
+            "(`selectinload(...)`) or `await session.refresh(obj, [...])`; attributes expired "
+            "by `commit()` reload lazily too, so the session factory sets "
+            "`expire_on_commit=False`.",
+        )
+    if isinstance(error, DetachedInstanceError):
+        return Mistake(
+            Kind.DETACHED,
+            f"DetachedInstanceError: {error}",
+            "The object's session has closed and the attribute was never loaded: load what "
+            "you need while the session is open.",
+        )
+    if isinstance(error, NoMatchFound):
+        return Mistake(
+            Kind.NO_SUCH_ROUTE,
+            f"NoMatchFound: {error}",
+            "Routes are looked up by name: the route function's name, unless `name=` is "
+            "given. Name the function (or `name=`) exactly as the task says.",
+        )
+    if isinstance(error, AttributeError):
+        return in_attribute_error(error)
+    orm_input = _orm_input(error)
+    if orm_input is not None:
+        return Mistake(
+            Kind.ORM_NOT_SCHEMA,
+            f"{type(error).__name__}: an ORM object ({type(orm_input).__name__}) was given "
+            "where a schema belongs",
+            "Give the schema `from_attributes=True` in its model_config, or build the schema "
+            "with `Schema.model_validate(obj)` before returning it.",
+        )
+    return None
+
+
+def in_attribute_error(error: AttributeError) -> Mistake | None:
+    """An attribute read from None or from an un-awaited coroutine: the mistake behind it."""
+    obj = getattr(error, "obj", object())
+    if obj is None:
+        return Mistake(
+            Kind.MISSING_RETURN,
+            f"None, where an object with `.{error.name}` was expected",
+            "A function that ends without `return` gives None (a `model_validator` must "
+            "`return self`); a lookup that finds nothing gives None too.",
+            certain=False,
+        )
+    if inspect.isawaitable(obj):
+        return _not_awaited(obj)
+    return None
+
+
+def raised(error: BaseException) -> Mistake:
+    """An exception where a value was expected: the recognised kind, or the exception itself."""
+    return in_error(error) or Mistake(
+        Kind.RAISED, f"{type(error).__name__} raised instead of a result: {error}", ""
+    )
+
+
+def _not_awaited(value: object) -> Mistake:
+    if inspect.iscoroutine(value):
+        name = getattr(value, "__qualname__", "a coroutine function")
+        value.close()  # never run: closing it stops Python warning that it was never awaited
+        what = f"a coroutine of `{name}()` that was never awaited"
+    elif isinstance(value, asyncio.Future):
+        what = f"an asyncio {type(value).__name__.lstrip('_')} that was never awaited"
+    else:
+        what = f"an awaitable {type(value).__name__} that was never awaited"
+    return Mistake(
+        Kind.NOT_AWAITED,
+        what,
+        "Calling an `async def` function only creates a coroutine: put `await` before the "
+        "call (and before `asyncio.gather(...)`) to get its result.",
+    )
+
+
+def _is_none_type(expected: object) -> bool:
+    return expected is type(None)
+
+
+def _is_orm(value: object) -> bool:
+    return hasattr(type(value), "__mapper__") and hasattr(value, "_sa_instance_state")
+
+
+def _wants_schema(expected: object) -> bool:
+    if isinstance(expected, type):
+        return issubclass(expected, BaseModel)
+    return isinstance(expected, BaseModel)
+
+
+def _orm_input(error: BaseException) -> object | None:
+    """An ORM object that a schema refused, from a (response) validation error's details."""
+    from fastapi.exceptions import ResponseValidationError
+
+    if not isinstance(error, ValidationError | ResponseValidationError):
+        return None
+    for item in error.errors():
+        found = item.get("input") if isinstance(item, dict) else None
+        if _is_orm(found):
+            return found
+    return None

@@ -1,0 +1,23 @@
+# workspace: lending/services.py
+# ruff: noqa: F821 (names defined by earlier cells of the notebook)
+# feedback: ADA@example.org
+# feedback: Lower-case the new address
+# keeps the new address as sent, in capitals
+from lending.errors import EmailAlreadyRegistered
+from lending.models import Member
+from lending.schemas import MemberUpdate
+
+
+async def update_member(uow: UnitOfWork, member_id: int, changes: MemberUpdate) -> Member:
+    """The member with the fields the client sent changed, and only those."""
+    async with uow:
+        member = await _member(uow, member_id)
+        values = changes.model_dump(exclude_unset=True)
+        if "email" in values:
+            other = await uow.members.get_by_email(values["email"])
+            if other is not None and other.id != member_id:
+                raise EmailAlreadyRegistered(values["email"])
+        for field, value in values.items():
+            setattr(member, field, value)
+        await uow.commit()
+        return member

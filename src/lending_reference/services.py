@@ -11,7 +11,10 @@ still fail. The rules live here and nowhere else:
 - a book can be borrowed only while a copy is available: the copy is taken by
   one conditional UPDATE, so of two members racing for the last copy exactly
   one wins and availability never drops below zero;
-- returning a returned loan changes nothing (safe to retry); renewing one is refused.
+- returning a returned loan changes nothing (safe to retry); renewing one is refused;
+- a unique value (e-mail, ISBN) is looked up first, for the common case, and the
+  unique index decides a race: its refusal, at ``add`` or, for an update, at
+  ``commit``, becomes the domain's conflict error, never a 500.
 
 The catalogue's use cases are methods of ``CatalogueService``. Those of members
 and loans are functions that receive every dependency (``register_member(uow,
@@ -25,6 +28,7 @@ from datetime import timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .clock import Clock
@@ -98,7 +102,10 @@ class UnitOfWork(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
-    async def commit(self) -> None: ...
+    async def commit(self) -> None:
+        """Make the work permanent; ``DuplicateError`` if a uniqueness rule refuses it."""
+        ...
+
     async def rollback(self) -> None: ...
 
 
@@ -141,7 +148,13 @@ class SqlUnitOfWork:
             await self.session.close()
 
     async def commit(self) -> None:
-        await self.session.commit()
+        """Commit; changes to loaded objects are flushed only now, so a unique index
+        that refuses one (another transaction took the e-mail since the lookup) is
+        reported here, as ``DuplicateError``, like the repositories' ``add`` does."""
+        try:
+            await self.session.commit()
+        except IntegrityError as exc:
+            raise DuplicateError(str(exc.orig)) from exc
 
     async def rollback(self) -> None:
         await self.session.rollback()
@@ -231,7 +244,10 @@ class CatalogueService:
                     raise IsbnAlreadyRegistered(values["isbn"])
             for field, value in values.items():
                 setattr(book, field, value)
-            await self.uow.commit()
+            try:
+                await self.uow.commit()
+            except DuplicateError:  # the ISBN was taken concurrently since the lookup
+                raise IsbnAlreadyRegistered(values["isbn"]) from None
             return book
 
     async def remove_book(self, book_id: int) -> None:
@@ -274,7 +290,10 @@ async def update_member(uow: UnitOfWork, member_id: int, changes: MemberUpdate) 
                 raise EmailAlreadyRegistered(values["email"])
         for field, value in values.items():
             setattr(member, field, value)
-        await uow.commit()
+        try:
+            await uow.commit()
+        except DuplicateError:  # the address was taken concurrently since the lookup
+            raise EmailAlreadyRegistered(values["email"]) from None
         return member
 
 

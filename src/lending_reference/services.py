@@ -24,6 +24,7 @@ data)``, ``borrow_book(uow, clock, member_id, book_id)``); ``MemberService`` and
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 from types import TracebackType
 from typing import Protocol, Self
@@ -109,6 +110,15 @@ class UnitOfWork(Protocol):
     async def rollback(self) -> None: ...
 
 
+UNIQUE_VIOLATION_CODES = {sqlite3.SQLITE_CONSTRAINT_UNIQUE, "23505"}  # SQLite's, SQLSTATE's
+
+
+def _unique_violation(exc: IntegrityError) -> bool:
+    """Whether a unique index refused the change, not a foreign key or a CHECK."""
+    code = getattr(exc.orig, "sqlite_errorcode", None) or getattr(exc.orig, "sqlstate", None)
+    return code in UNIQUE_VIOLATION_CODES
+
+
 class _AuthorRepository(SqlRepository[Author]):
     model = Author
 
@@ -150,11 +160,14 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         """Commit; changes to loaded objects are flushed only now, so a unique index
         that refuses one (another transaction took the e-mail since the lookup) is
-        reported here, as ``DuplicateError``, like the repositories' ``add`` does."""
+        reported here, as ``DuplicateError``, like the repositories' ``add`` does. Any
+        other refusal (a foreign key) stays ``IntegrityError``."""
         try:
             await self.session.commit()
         except IntegrityError as exc:
-            raise DuplicateError(str(exc.orig)) from exc
+            if _unique_violation(exc):
+                raise DuplicateError(str(exc.orig)) from exc
+            raise
 
     async def rollback(self) -> None:
         await self.session.rollback()

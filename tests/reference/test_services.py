@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from lending_reference.clock import FixedClock, SystemClock
@@ -698,6 +699,28 @@ async def test_an_isbn_taken_by_a_concurrent_update_is_a_conflict_not_a_crash(
     assert caught.value.code == "isbn_already_registered"
     state = await snapshot(factory)
     assert [row[1:3] for row in state["books"]] == [(kindred.isbn, "Kindred"), (isbn, "Dawn")]
+
+
+async def test_a_commit_refused_by_a_foreign_key_stays_an_integrity_error(
+    sql_library: Library,
+) -> None:
+    """Only a unique index's refusal is a ``DuplicateError``: an orphan book, first sent
+    by the commit's flush, is no duplicate, and no conflict error may claim it is."""
+    uow = sql_library.uow
+    assert isinstance(uow, SqlUnitOfWork)
+    async with uow:
+        uow.session.add(
+            Book(
+                title="Dune",
+                isbn=make_isbn(7),
+                year=1965,
+                copies_total=1,
+                copies_available=1,
+                author_id=99,
+            )
+        )
+        with pytest.raises(IntegrityError):
+            await uow.commit()
 
 
 async def test_results_stay_readable_after_the_session_is_closed(sql_library: Library) -> None:

@@ -11,7 +11,10 @@ still fail. The rules live here and nowhere else:
 - a book can be borrowed only while a copy is available: the copy is taken by
   one conditional UPDATE, so of two members racing for the last copy exactly
   one wins and availability never drops below zero;
-- returning a returned loan changes nothing (safe to retry); renewing one is refused.
+- returning a returned loan changes nothing (safe to retry); renewing one is refused;
+- a unique value (e-mail, ISBN) is looked up first, for the common case, and the
+  unique index decides a race: its refusal, at ``add`` or, for an update, at
+  ``commit``, becomes the domain's conflict error, never a 500.
 
 The catalogue's use cases are methods of ``CatalogueService``. Those of members
 and loans are functions that receive every dependency (``register_member(uow,
@@ -21,10 +24,12 @@ data)``, ``borrow_book(uow, clock, member_id, book_id)``); ``MemberService`` and
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .clock import Clock
@@ -98,8 +103,20 @@ class UnitOfWork(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
-    async def commit(self) -> None: ...
+    async def commit(self) -> None:
+        """Make the work permanent; ``DuplicateError`` if a uniqueness rule refuses it."""
+        ...
+
     async def rollback(self) -> None: ...
+
+
+UNIQUE_VIOLATION_CODES = {sqlite3.SQLITE_CONSTRAINT_UNIQUE, "23505"}  # SQLite's, SQLSTATE's
+
+
+def _unique_violation(exc: IntegrityError) -> bool:
+    """Whether a unique index refused the change, not a foreign key or a CHECK."""
+    code = getattr(exc.orig, "sqlite_errorcode", None) or getattr(exc.orig, "sqlstate", None)
+    return code in UNIQUE_VIOLATION_CODES
 
 
 class _AuthorRepository(SqlRepository[Author]):
@@ -141,7 +158,16 @@ class SqlUnitOfWork:
             await self.session.close()
 
     async def commit(self) -> None:
-        await self.session.commit()
+        """Commit; changes to loaded objects are flushed only now, so a unique index
+        that refuses one (another transaction took the e-mail since the lookup) is
+        reported here, as ``DuplicateError``, like the repositories' ``add`` does. Any
+        other refusal (a foreign key) stays ``IntegrityError``."""
+        try:
+            await self.session.commit()
+        except IntegrityError as exc:
+            if _unique_violation(exc):
+                raise DuplicateError(str(exc.orig)) from exc
+            raise
 
     async def rollback(self) -> None:
         await self.session.rollback()
@@ -231,7 +257,10 @@ class CatalogueService:
                     raise IsbnAlreadyRegistered(values["isbn"])
             for field, value in values.items():
                 setattr(book, field, value)
-            await self.uow.commit()
+            try:
+                await self.uow.commit()
+            except DuplicateError:  # the ISBN was taken concurrently since the lookup
+                raise IsbnAlreadyRegistered(values["isbn"]) from None
             return book
 
     async def remove_book(self, book_id: int) -> None:
@@ -274,7 +303,10 @@ async def update_member(uow: UnitOfWork, member_id: int, changes: MemberUpdate) 
                 raise EmailAlreadyRegistered(values["email"])
         for field, value in values.items():
             setattr(member, field, value)
-        await uow.commit()
+        try:
+            await uow.commit()
+        except DuplicateError:  # the address was taken concurrently since the lookup
+            raise EmailAlreadyRegistered(values["email"]) from None
         return member
 
 

@@ -26,6 +26,8 @@ from lending_reference import db as db_module
 from lending_reference.app import create_app as create_service
 from lending_reference.clock import FixedClock
 from lending_reference.deps import get_clock
+from lending_reference.models import Member
+from lending_reference.repositories import SqlMemberRepository
 from lending_reference.security import Principal, Role, current_user
 from lending_reference.settings import Settings, get_settings
 
@@ -438,6 +440,38 @@ async def test_duplicate_email_is_409(client: httpx.AsyncClient) -> None:
     problem(response, 409, "email_already_registered")
     response = await client.patch(f"/members/{other['id']}", json={"email": "ada@example.com"})
     problem(response, 409, "email_already_registered")
+
+
+async def test_an_email_taken_by_a_concurrent_patch_is_409_email_already_registered(
+    file_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two PATCHes for one new address, interleaved by hand: the second request's lookup
+    finds nothing, then the first commits. The unique index refuses the second at its
+    commit, and the client is told why, as for a duplicate registration."""
+    app = create_app(file_settings)
+    original = SqlMemberRepository.get_by_email
+    first: list[httpx.Response] = []
+    pending = True
+
+    async with app.router.lifespan_context(app), client_for(app) as client:
+        grace, linus = await new_member(client), await new_member(client)
+
+        async def lookup_then_let_the_other_commit(
+            self: SqlMemberRepository, email: str
+        ) -> Member | None:
+            nonlocal pending
+            found = await original(self, email)
+            if pending:
+                pending = False
+                first.append(await client.patch(f"/members/{linus['id']}", json={"email": email}))
+            return found
+
+        monkeypatch.setattr(SqlMemberRepository, "get_by_email", lookup_then_let_the_other_commit)
+        response = await client.patch(f"/members/{grace['id']}", json={"email": "New@example.com"})
+
+        assert first[0].status_code == 200, first[0].text
+        problem(response, 409, "email_already_registered")
+        assert (await client.get(f"/members/{grace['id']}")).json() == grace
 
 
 @pytest.mark.parametrize(

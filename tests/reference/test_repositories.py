@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lending_reference.db import make_session_factory
@@ -21,6 +21,7 @@ from lending_reference.repositories import (
     InMemoryMemberRepository,
     Page,
     SqlLoanRepository,
+    SqlMemberRepository,
 )
 
 from .conftest import TODAY, Repos, make_isbn
@@ -310,6 +311,32 @@ async def test_get_for_update_returns_the_member(repos: Repos) -> None:
     member = await repos.member()
 
     assert await repos.members.get_for_update(member.id) is member
+
+
+async def test_get_for_update_locks_the_way_its_dialect_can(engine: AsyncEngine) -> None:
+    """PostgreSQL: one ``SELECT ... FOR UPDATE``. SQLite, which has no ``FOR UPDATE``: the
+    no-op UPDATE that takes the write lock, then the SELECT. Never a workaround elsewhere."""
+    async with make_session_factory(engine)() as session:
+        session.add(Member(name="Ada", email="ada@example.com"))
+        await session.commit()
+        sent: list[str] = []
+
+        def log(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+            sent.append(" ".join(statement.split()))
+
+        event.listen(engine.sync_engine, "before_cursor_execute", log)
+        try:
+            member = await SqlMemberRepository(session).get_for_update(1)
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", log)
+
+    assert member is not None and member.email == "ada@example.com"
+    if engine.dialect.name == "sqlite":
+        assert len(sent) == 2 and sent[0].startswith("UPDATE members SET active"), sent
+        assert sent[1].startswith("SELECT"), sent
+    else:
+        assert len(sent) == 1 and sent[0].startswith("SELECT"), sent
+        assert sent[0].endswith("FOR UPDATE"), sent
 
 
 async def test_list_members_filters_on_active_and_paginates(repos: Repos) -> None:

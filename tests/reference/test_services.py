@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from lending_reference.clock import FixedClock, SystemClock
@@ -34,7 +35,11 @@ from lending_reference.errors import (
     NotFound,
 )
 from lending_reference.models import Book, Loan, Member
-from lending_reference.repositories import SqlLoanRepository, SqlMemberRepository
+from lending_reference.repositories import (
+    SqlBookRepository,
+    SqlLoanRepository,
+    SqlMemberRepository,
+)
 from lending_reference.schemas import (
     BookCreate,
     BookFilter,
@@ -44,8 +49,10 @@ from lending_reference.schemas import (
 )
 from lending_reference.services import (
     LOAN_DAYS,
+    CatalogueService,
     InMemoryUnitOfWork,
     LendingService,
+    MemberService,
     SqlUnitOfWork,
 )
 
@@ -623,6 +630,97 @@ async def test_a_duplicate_registration_past_the_check_is_stopped_by_the_unique_
         await library.members.register(MemberCreate(name="Twin", email="ada@example.com"))
 
     assert await snapshot(factory_of(library)) == before
+
+
+async def lookup_then_commit_first(
+    monkeypatch: pytest.MonkeyPatch,
+    repository: type,
+    lookup: str,
+    first: Callable[[], Awaitable[object]],
+) -> None:
+    """Interleave two units of work by hand: right after the second one's uniqueness
+    lookup has found nothing, the first runs to its commit. Both lookups pass; the
+    unique index decides at the second one's commit."""
+    original = getattr(repository, lookup)
+    pending = True
+
+    async def lookup_then_let_the_first_commit(self: object, value: str) -> object:
+        nonlocal pending
+        found = await original(self, value)
+        if pending:
+            pending = False
+            await first()
+        return found
+
+    monkeypatch.setattr(repository, lookup, lookup_then_let_the_first_commit)
+
+
+async def test_an_email_taken_by_a_concurrent_update_is_a_conflict_not_a_crash(
+    sql_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = sql_library
+    grace, linus = await library.member(), await library.member()
+    factory = factory_of(library)
+
+    async def linus_takes_it() -> Member:
+        return await MemberService(SqlUnitOfWork(factory)).update(
+            linus.id, MemberUpdate(email="new@example.com")
+        )
+
+    await lookup_then_commit_first(monkeypatch, SqlMemberRepository, "get_by_email", linus_takes_it)
+    with pytest.raises(EmailAlreadyRegistered) as caught:
+        await library.members.update(grace.id, MemberUpdate(name="G", email="New@example.com"))
+
+    assert caught.value.code == "email_already_registered"
+    state = await snapshot(factory)
+    assert [row[1:3] for row in state["members"]] == [
+        ("member1@example.com", "Member"),
+        ("new@example.com", "Member"),
+    ]
+
+
+async def test_an_isbn_taken_by_a_concurrent_update_is_a_conflict_not_a_crash(
+    sql_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = sql_library
+    kindred, dawn = await library.book(), await library.book("Dawn")
+    isbn = make_isbn(99)
+    factory = factory_of(library)
+
+    async def dawn_takes_it() -> Book:
+        return await CatalogueService(SqlUnitOfWork(factory)).update_book(
+            dawn.id, BookUpdate(isbn=isbn)
+        )
+
+    await lookup_then_commit_first(monkeypatch, SqlBookRepository, "get_by_isbn", dawn_takes_it)
+    with pytest.raises(IsbnAlreadyRegistered) as caught:
+        await library.catalogue.update_book(kindred.id, BookUpdate(title="K", isbn=isbn))
+
+    assert caught.value.code == "isbn_already_registered"
+    state = await snapshot(factory)
+    assert [row[1:3] for row in state["books"]] == [(kindred.isbn, "Kindred"), (isbn, "Dawn")]
+
+
+async def test_a_commit_refused_by_a_foreign_key_stays_an_integrity_error(
+    sql_library: Library,
+) -> None:
+    """Only a unique index's refusal is a ``DuplicateError``: an orphan book, first sent
+    by the commit's flush, is no duplicate, and no conflict error may claim it is."""
+    uow = sql_library.uow
+    assert isinstance(uow, SqlUnitOfWork)
+    async with uow:
+        uow.session.add(
+            Book(
+                title="Dune",
+                isbn=make_isbn(7),
+                year=1965,
+                copies_total=1,
+                copies_available=1,
+                author_id=99,
+            )
+        )
+        with pytest.raises(IntegrityError):
+            await uow.commit()
 
 
 async def test_results_stay_readable_after_the_session_is_closed(sql_library: Library) -> None:

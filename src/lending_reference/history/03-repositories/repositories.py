@@ -171,16 +171,17 @@ class SqlMemberRepository(SqlRepository[Member]):
         """The member, locked until the transaction ends: concurrent borrows by one
         member then count open loans one after the other.
 
-        SQLite ignores ``FOR UPDATE`` and reads outside any write lock, so a no-op
-        UPDATE of the row comes first: it takes the row lock (PostgreSQL) or the
-        database's write lock (SQLite) before anything is counted.
+        ``SELECT ... FOR UPDATE`` takes the row lock. SQLite has no ``FOR UPDATE`` and
+        reads outside any write lock, so there, and only there, a no-op UPDATE of the
+        row comes first: it takes the database's write lock before anything is counted.
         """
-        await self.session.execute(
-            update(Member)
-            .where(Member.id == member_id)
-            .values(active=Member.active)
-            .execution_options(synchronize_session=False)
-        )
+        if self.session.get_bind().dialect.name == "sqlite":
+            await self.session.execute(
+                update(Member)
+                .where(Member.id == member_id)
+                .values(active=Member.active)
+                .execution_options(synchronize_session=False)
+            )
         return await self.session.get(Member, member_id, with_for_update=True)
 
     async def get_by_email(self, email: str) -> Member | None:

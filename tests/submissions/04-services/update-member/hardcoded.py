@@ -2,6 +2,7 @@
 # ruff: noqa: F821 (names defined by earlier cells of the notebook)
 from lending.errors import EmailAlreadyRegistered
 from lending.models import Member
+from lending.repositories import DuplicateError
 from lending.schemas import MemberUpdate
 
 
@@ -17,5 +18,8 @@ async def update_member(uow: UnitOfWork, member_id: int, changes: MemberUpdate) 
                 raise EmailAlreadyRegistered(values["email"])
         for field, value in values.items():
             setattr(member, field, value)
-        await uow.commit()
+        try:
+            await uow.commit()
+        except DuplicateError:
+            raise EmailAlreadyRegistered(values["email"]) from None
         return member

@@ -2,6 +2,7 @@
 # ruff: noqa: E402, F821 (the idiom follows the reference answer)
 from lending.errors import EmailAlreadyRegistered
 from lending.models import Member
+from lending.repositories import DuplicateError
 from lending.schemas import MemberUpdate
 
 
@@ -17,7 +18,10 @@ async def update_member(uow: UnitOfWork, member_id: int, changes: MemberUpdate) 
                 raise EmailAlreadyRegistered(values["email"])
         for field, value in values.items():
             setattr(member, field, value)
-        await uow.commit()
+        try:
+            await uow.commit()
+        except DuplicateError:
+            raise EmailAlreadyRegistered(values["email"]) from None
         return member
 
 

@@ -302,7 +302,7 @@ async def who_am_i(user: CurrentUser, service: MemberServiceDep) -> Member:
 @auth.put(
     "/members/{member_id}/password",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404) | SIGNED_IN,
+    responses=problem_responses(400, 404) | SIGNED_IN,
 )
 async def set_password(
     member_id: OwnMemberId, body: PasswordChange, service: AccountServiceDep

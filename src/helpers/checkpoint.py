@@ -206,6 +206,7 @@ def restore(
         return Checkpoint(notebook_id, layers)
     for name in getattr(package, "__checkpoint_sources__", ()):
         _uninstall(package, name[0])
+    # Markers on the module object (ignored below): ModuleType declares no such attributes.
     package.__checkpoint_sources__ = ()  # type: ignore[attr-defined]
     layers = {name: _load(package, version) for name, version in chosen.items()}
     package.__checkpoint_sources__ = sources  # type: ignore[attr-defined]
@@ -228,6 +229,7 @@ def _checkpoint_package(notebook_id: str) -> ModuleType:
         existing = ModuleType(PACKAGE, "Reference layers restored by helpers.checkpoint.")
         existing.__path__ = []  # a package, so that `import lending.schemas` resolves
         sys.modules[PACKAGE] = existing
+    # A marker on the module object: ModuleType declares no such attribute.
     existing.__checkpoint__ = notebook_id  # type: ignore[attr-defined]
     return existing
 

@@ -146,6 +146,8 @@ def same_value(got: object, expected: object) -> bool:
     if type(got) is not type(expected):
         return False
     if isinstance(expected, float):
+        # From here on ``got`` has exactly ``expected``'s type (checked above), which mypy
+        # cannot infer from ``type(got) is type(expected)``: hence the ignores below.
         return math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-12)  # type: ignore[arg-type]
     if isinstance(expected, _SCALARS):
         return got == expected

@@ -150,6 +150,7 @@ def _make_hook() -> Any:
         _save_to_workspace(source, succeeded)
         _record_progress(source, succeeded)
 
+    # A marker on the function (functions declare no such attribute).
     after_cell.__course_hook__ = True  # type: ignore[attr-defined]
     return after_cell
 

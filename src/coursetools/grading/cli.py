@@ -221,6 +221,7 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--preload", help="modules the kernels import ahead, comma-separated")
     grade.add_argument("--report", help="write a JSON report of every notebook here")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
+    # The class command has no default timeout of its own (None: each notebook's limits).
     _execution_options(grade, default_timeout=None)  # type: ignore[arg-type]
     grade.set_defaults(run=_class)
 

@@ -85,7 +85,7 @@ class KernelClient:
         self.iopub.close(0)
         self.context.term()
 
-    def _receive(self, socket: zmq.Socket) -> list[dict[str, Any]]:  # type: ignore[type-arg]
+    def _receive(self, socket: zmq.Socket[Any]) -> list[dict[str, Any]]:
         messages: list[dict[str, Any]] = []
         while True:
             try:

@@ -23,6 +23,7 @@ import sys
 def light() -> None:
     """Make ``import nbgrader.<module>`` skip ``nbgrader/__init__.py``."""
     if "jsonschema" not in sys.modules:
+        # None in sys.modules makes importing that module fail fast, on purpose.
         sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     if "nbgrader" in sys.modules:
         return
@@ -31,4 +32,5 @@ def light() -> None:
         return
     module = importlib.util.module_from_spec(spec)
     sys.modules["nbgrader"] = module
+    # A bare module from a spec: ModuleType declares no __version__.
     module.__version__ = importlib.import_module("nbgrader._version").__version__  # type: ignore[attr-defined]

@@ -83,7 +83,10 @@ def wrk_available() -> bool:
 
 
 def _seconds(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text).groups()  # type: ignore[union-attr]
+    found = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
+    if found is None:
+        raise ValueError(f"wrk printed a duration this kit cannot read: {text!r}")
+    number, unit = found.groups()
     return float(number) * _UNITS[unit]
 
 

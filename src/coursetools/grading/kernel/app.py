@@ -108,6 +108,7 @@ def _kernel_class(key: bytes, policy: audit.Policy, marker: runtime.Marker) -> t
             role = grader.get("role")
             if role not in ("trusted", "graded"):
                 guard.before_answer()
+                # ipykernel's methods carry no annotations (here and get_parent below).
                 reply: dict[str, Any] = await super().do_execute(  # type: ignore[no-untyped-call]
                     code,
                     silent,

@@ -147,6 +147,7 @@ class Runtime:
         if not self.untrusted_type(type(container)):
             return False
         try:
+            # ``container`` is any object here: an untrusted type may define ``__contains__``.
             return (_Probe() in container) is True  # type: ignore[operator]
         except Exception:
             return False

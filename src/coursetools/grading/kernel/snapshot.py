@@ -53,6 +53,8 @@ class Held:
         if current is not self.value:
             return False
         if isinstance(self.items, tuple):
+            # ``current is self.value``, whose type ``self.items`` mirrors; mypy cannot see
+            # that through ``object``: hence the ignores in this method and in refill.
             return len(current) == len(self.items) and all(  # type: ignore[arg-type]
                 a is b
                 for a, b in zip(current, self.items, strict=False)  # type: ignore[call-overload]

@@ -3,8 +3,10 @@
 For every solution cell of a notebook, each *mutant* is the cell with one realistic bug:
 
 - a comparison changed (``<`` and ``<=``, ``>`` and ``>=``, ``==`` and ``!=``, ``is`` and
-  ``is not``, ``in`` and ``not in`` swapped);
-- a boundary off by one (an integer literal one more, one less);
+  ``is not``, ``in`` and ``not in`` swapped), in code or in a rule written as SQL text
+  (``CheckConstraint("max_loans >= 1")``);
+- a boundary off by one: an integer literal, a number in such SQL text or in a regular
+  expression's ``{m,n}``, one more or one less;
 - ``and`` and ``or`` swapped;
 - a statement deleted (an assignment, call, ``return``, ``raise``, ``assert``, ``if``).
 
@@ -29,6 +31,7 @@ import argparse
 import ast
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -56,6 +59,10 @@ SWAPS: dict[type[ast.cmpop], type[ast.cmpop]] = {
     ast.In: ast.NotIn,
     ast.NotIn: ast.In,
 }
+TEXT_SWAPS = {">=": ">", ">": ">=", "<=": "<", "<": "<=", "=": "<>", "<>": "="}
+SQL_COMPARISON = re.compile(r"\w \)? ?(>=|<=|<>|>|<|=) ")
+SQL_NULL_TEST = re.compile(r"IS NOT NULL|IS NULL")
+RULE_NUMBER = re.compile(r"(?:(?:>=|<=|>|<|=) |[{,])(?P<number>\d+)(?=[ )},]|$)")
 DELETABLE = (
     ast.Assign,
     ast.AugAssign,
@@ -109,6 +116,25 @@ def _replace(source: str, node: ast.AST, text: str) -> str:
     return (data[:begin] + text.encode() + data[end:]).decode()
 
 
+def _rule_text_mutants(text: str) -> Iterator[tuple[str, str]]:
+    """A rule written in a string: a SQL comparison (``"max_loans >= 1"``) changed, or a
+    bound in it or in a regular expression's ``{m,n}`` one off."""
+    for match in SQL_COMPARISON.finditer(text):
+        swapped = TEXT_SWAPS[match.group(1)]
+        changed = text[: match.start(1)] + swapped + text[match.end(1) :]
+        yield f"{text!r} -> {changed!r}", changed
+    for match in SQL_NULL_TEST.finditer(text):
+        swapped = "IS NULL" if match.group(0) == "IS NOT NULL" else "IS NOT NULL"
+        changed = text[: match.start()] + swapped + text[match.end() :]
+        yield f"{text!r} -> {changed!r}", changed
+    for match in RULE_NUMBER.finditer(text):
+        number = match.group("number")
+        start, end = match.span("number")
+        for value in (int(number) + 1, int(number) - 1):
+            changed = text[:start] + str(value) + text[end:]
+            yield f"{text!r} -> {changed!r}", changed
+
+
 def _is_docstring(node: ast.stmt) -> bool:
     return (
         isinstance(node, ast.Expr)
@@ -149,6 +175,9 @@ def mutants(cell: str, source: str) -> Iterator[Mutant]:
                 yield Mutant(
                     cell, line, f"{node.value} -> {value}", _replace(source, node, f"({value})")
                 )
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            for change, text in _rule_text_mutants(node.value):
+                yield Mutant(cell, line, change, _replace(source, node, repr(text)))
         elif (
             isinstance(node, DELETABLE)
             and not _is_docstring(node)
@@ -156,6 +185,20 @@ def mutants(cell: str, source: str) -> Iterator[Mutant]:
         ):
             first = ast.unparse(node).splitlines()[0]
             yield Mutant(cell, line, f"deleted: {first}", _replace(source, node, "pass"))
+
+
+def _top_level_names(source: str) -> set[str]:
+    """The names a cell's own statements bind at top level (not its imports)."""
+    flags = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    tree = compile(source, "<answer>", "exec", flags=flags, dont_inherit=True)
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return names
 
 
 # --- running one notebook (in its own process) -------------------------------------------
@@ -222,7 +265,10 @@ def measure(name: str) -> list[Outcome]:
                 f"{name}: {nbmeta.grade_id(cell)} fails on the reference; skipped", file=sys.stderr
             )
             continue
+        defined = _top_level_names(answer.source)
         for mutant in mutants(str(nbmeta.grade_id(answer)), answer.source):
+            for name in defined:  # a deleted definition must not leave the answer's behind
+                runner.shell.user_ns.pop(name, None)
             try:
                 compiled = runner.run(mutant.source)[0]
                 killed = not compiled or not runner.passes(cell, *runner.run(cell.source))

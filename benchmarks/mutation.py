@@ -20,6 +20,7 @@ and its tests must pass once more, else the mutant left the notebook broken and 
 of the notebook is measured from a fresh shell.
 
     python benchmarks/mutation.py [NOTEBOOK ...] [--survivors] [--json out.json]
+        [--solutions DIR]   (another copy of solutions/, e.g. an earlier commit's)
 
 Prints, per notebook and in total, mutants and kills; ``--survivors`` lists the mutants the
 tests missed (cell, line, what changed), which is where a hidden test is missing.
@@ -38,6 +39,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -215,14 +217,14 @@ def _alarm(signum: int, frame: FrameType | None) -> None:
 class _Runner:
     """One notebook in an in-process IPython shell, replayed from the top when broken."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, folder: Path) -> None:
         from IPython.core.interactiveshell import InteractiveShell
         from traitlets.config import Config
 
         config = Config()
         config.HistoryManager.enabled = False
         self.shell = InteractiveShell.instance(config=config)
-        self.cells = [c for c in nbmeta.read(notebook_path(SOLUTIONS, name)).cells]
+        self.cells = list(nbmeta.read(notebook_path(folder, name)).cells)
         self.code = [c for c in self.cells if c.cell_type == "code"]
 
     def run(self, source: str) -> tuple[bool, Any]:
@@ -250,8 +252,8 @@ class _Runner:
         return True
 
 
-def measure(name: str) -> list[Outcome]:
-    runner = _Runner(name)
+def measure(name: str, folder: Path = SOLUTIONS) -> list[Outcome]:
+    runner = _Runner(name, folder)
     signal.signal(signal.SIGALRM, _alarm)
     answers = {nbmeta.grade_id(c): c for c in runner.code if nbmeta.is_solution(c)}
     outcomes: list[Outcome] = []
@@ -287,11 +289,12 @@ def measure(name: str) -> list[Outcome]:
 # --- the whole course ----------------------------------------------------------------------
 
 
-def _in_subprocess(name: str) -> list[Outcome]:
+def _in_subprocess(name: str, folder: Path) -> list[Outcome]:
     with tempfile.TemporaryDirectory(prefix="mutation-") as tmp:
         out = os.path.join(tmp, "out.json")
         env = {**os.environ, "COURSE_WORKSPACE": os.path.join(tmp, "workspace")}
         command = [sys.executable, __file__, "--one", name, "--json", out]
+        command += ["--solutions", str(folder)]
         subprocess.run(command, env=env, check=False, stdout=subprocess.DEVNULL)
         if not os.path.exists(out):
             print(f"{name}: the measurement crashed", file=sys.stderr)
@@ -305,17 +308,20 @@ def main() -> None:
     parser.add_argument("notebooks", nargs="*", help="default: every notebook")
     parser.add_argument("--survivors", action="store_true", help="list the mutants not killed")
     parser.add_argument("--json", help="write every outcome to this file")
+    parser.add_argument(
+        "--solutions", type=Path, default=SOLUTIONS, help="another copy of solutions/ to measure"
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        os.chdir(notebook_path(SOLUTIONS, args.one).parent)
-        found = measure(args.one)
+        os.chdir(notebook_path(args.solutions, args.one).parent)
+        found = measure(args.one, args.solutions)
         with open(args.json, "w", encoding="utf-8") as stream:
             json.dump([asdict(o) for o in found], stream)
         return
     results: dict[str, list[Outcome]] = {}
-    for name in args.notebooks or assignments():
-        results[name] = _in_subprocess(name)
+    for name in args.notebooks or assignments(args.solutions):
+        results[name] = _in_subprocess(name, args.solutions)
         killed = sum(o.killed for o in results[name])
         total = len(results[name])
         share = f"{100 * killed / total:5.1f}%" if total else "    -"

@@ -301,3 +301,12 @@ async def test_a_read_back_check_names_work_that_was_never_committed(
     with pytest.raises(ExerciseFailure) as caught:
         expect_true(False, what="nothing was lost", watch=SessionWatch(commits=1))
     assert "flushed" not in caught.value.render()
+
+
+async def test_an_update_that_changed_no_row_lost_nothing(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    with watch_sessions() as watch:
+        async with sessions() as session:
+            await session.execute(update(Member).where(Member.id == 99).values(name="A"))
+    assert watch.lost == []

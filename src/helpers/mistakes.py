@@ -201,9 +201,9 @@ class SessionWatch:
 def watch_sessions() -> Iterator[SessionWatch]:
     """Record, for every session in the block, flushed work that no commit kept.
 
-    A session's work is what its flushes sent (new, changed and deleted objects) and its
-    ORM ``UPDATE``/``DELETE`` statements; when its outermost transaction ends without a
-    commit (the ``async with`` block closed it, or a rollback), that work is lost.
+    A session's work is what its flushes sent (new, changed and deleted objects) and the
+    rows its ORM ``UPDATE``/``DELETE`` statements changed; when its outermost transaction
+    ends without a commit (the ``async with`` block closed it, or a rollback), that work is lost.
     """
     from sqlalchemy import event
     from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
@@ -217,11 +217,15 @@ def watch_sessions() -> Iterator[SessionWatch]:
         work += [f"a change to {type(obj).__name__}" for obj in session.dirty]
         work += [f"a deleted {type(obj).__name__}" for obj in session.deleted]
 
-    def executed(state: ORMExecuteState) -> None:
-        if state.is_update or state.is_delete:
+    def executed(state: ORMExecuteState) -> Any:
+        if not (state.is_update or state.is_delete):
+            return None  # the statement runs as usual
+        result = state.invoke_statement()  # run it here, to see the rows it changed
+        if getattr(result, "rowcount", 0):  # an UPDATE that matched no row lost nothing
             verb = "an UPDATE" if state.is_update else "a DELETE"
             target = state.bind_mapper.class_.__name__ if state.bind_mapper else "a table"
             pending.setdefault(state.session, []).append(f"{verb} of {target}")
+        return result
 
     def committed(session: Session) -> None:
         watch.commits += 1

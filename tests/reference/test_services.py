@@ -887,7 +887,7 @@ async def renew_racing(
     monkeypatch.setattr(SqlLoanRepository, "get", get_then_wait)
     renewal = LendingService(SqlUnitOfWork(factory_of(library)), library.clock).renew(loan_id)
     async with asyncio.timeout(10):
-        return await asyncio.gather(renewal, then_other(), return_exceptions=True)
+        return list(await asyncio.gather(renewal, then_other(), return_exceptions=True))
 
 
 async def test_two_renewals_at_once_count_as_one_after_the_other(

@@ -13,7 +13,7 @@ LINTED := src tests benchmarks solutions
 CHECK_PYTHON = @$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"Python 3.11+ is needed, $(PYTHON) is {v.major}.{v.minor}: run make PYTHON=python3.12 ...")'
 
 .DEFAULT_GOAL := help
-.PHONY: help setup learner start test lint format release outputs bench bench-service grade report bench-grade clean
+.PHONY: help setup learner start test lint format release outputs bench bench-service grade report bench-grade mutants clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -80,6 +80,9 @@ report: $(STAMP) ## the graded class at a glance: make report A=01-schemas [COUR
 
 bench-grade: $(STAMP) ## a synthetic class graded by the course's grader and by plain nbgrader
 	$(BIN)/python benchmarks/bench_grade.py
+
+mutants: $(STAMP) ## mutate each answer, count the mutants its tests kill (NB="04-services" for one)
+	$(BIN)/python benchmarks/mutation.py --survivors $(NB)
 
 clean: ## remove the virtual environments and caches (not your workspace)
 	rm -rf $(VENV) $(LEARNER_VENV) .pytest_cache .ruff_cache test-artifacts

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import inspect
 import warnings
+from collections.abc import AsyncIterator
 from typing import Self
 
 import pytest
 from pydantic import BaseModel, ConfigDict, model_validator
-from sqlalchemy import String
+from sqlalchemy import String, update
 from sqlalchemy.exc import MissingGreenlet
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from starlette.routing import NoMatchFound
 
@@ -20,10 +22,20 @@ from helpers.checks import (
     expect_call,
     expect_equal,
     expect_raises,
+    expect_true,
     expect_type,
     expect_valid,
 )
-from helpers.mistakes import Kind, in_attribute_error, in_error, in_value, raised
+from helpers.mistakes import (
+    Kind,
+    SessionWatch,
+    in_attribute_error,
+    in_error,
+    in_lost_work,
+    in_value,
+    raised,
+    watch_sessions,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -211,3 +223,90 @@ def test_expect_valid_names_a_model_validator_without_return_self() -> None:
     with pytest.raises(ExerciseFailure) as caught:
         expect_valid(Range, {"low": 1}, what="a range")
     assert "`return self`" in caught.value.render()
+
+
+# --- work flushed and never committed --------------------------------------------------------
+
+
+@pytest.fixture
+async def sessions() -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_async_engine("sqlite+aiosqlite://")
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    try:
+        yield async_sessionmaker(engine, expire_on_commit=False)
+    finally:
+        await engine.dispose()
+
+
+async def test_a_flush_that_no_commit_kept_is_recorded_as_lost(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    with watch_sessions() as watch:
+        async with sessions() as session:
+            session.add(Member(name="Ada"))
+            await session.flush()
+        async with sessions() as session:
+            session.add(Member(name="Grace"))
+            await session.commit()
+    assert (watch.lost, watch.commits) == (["a new Member"], 1)
+
+
+async def test_updates_and_changes_rolled_back_are_lost_and_committed_work_is_not(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session:
+        session.add(Member(id=1, name="Ada"))
+        await session.commit()
+    with watch_sessions() as watch:
+        async with sessions() as session, session.begin():
+            (await session.get_one(Member, 1)).name = "Ada L."  # committed by begin()
+        async with sessions() as session:
+            await session.execute(update(Member).values(name="A"))
+        async with sessions() as session:
+            (await session.get_one(Member, 1)).name = "Ada Lovelace"
+            await session.flush()
+            await session.rollback()
+    assert watch.lost == ["an UPDATE of Member", "a change to Member"]
+    assert watch.commits == 1
+
+
+async def test_the_watch_ends_with_its_block(sessions: async_sessionmaker[AsyncSession]) -> None:
+    with watch_sessions() as watch:
+        pass
+    async with sessions() as session:
+        session.add(Member(name="Ada"))
+        await session.flush()
+    assert watch.lost == [] and in_lost_work(watch) is None
+
+
+async def test_a_read_back_check_names_work_that_was_never_committed(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    with watch_sessions() as watch:
+        async with sessions() as session:
+            ada = Member(name="Ada")
+            session.add(ada)
+            await session.flush()
+    async with sessions() as session:
+        stored = await session.get(Member, ada.id)
+    with pytest.raises(ExerciseFailure) as caught:
+        expect_true(stored is not None, what="a new session finds Ada", hint="Own.", watch=watch)
+    text = caught.value.render()
+    assert "flushed but never committed (a new Member)" in text and "Own." in text
+    with pytest.raises(ExerciseFailure) as caught:
+        expect_equal(stored, ada, what="Ada, read back", watch=watch)
+    assert "flushed but never committed" in caught.value.render()
+    expect_true(True, what="passes", watch=watch)  # a check that holds says nothing
+    with pytest.raises(ExerciseFailure) as caught:
+        expect_true(False, what="nothing was lost", watch=SessionWatch(commits=1))
+    assert "flushed" not in caught.value.render()
+
+
+async def test_an_update_that_changed_no_row_lost_nothing(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    with watch_sessions() as watch:
+        async with sessions() as session:
+            await session.execute(update(Member).where(Member.id == 99).values(name="A"))
+    assert watch.lost == []

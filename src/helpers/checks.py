@@ -172,11 +172,22 @@ def _typed(items: Iterable[object]) -> set[tuple[type, object]]:
     return {(type(item), item) for item in items}
 
 
-def expect_equal(got: object, expected: object, *, what: str, hint: str | None = None) -> None:
-    """Check that ``got`` equals ``expected`` (see :func:`same_value`)."""
+def expect_equal(
+    got: object,
+    expected: object,
+    *,
+    what: str,
+    hint: str | None = None,
+    watch: mistakes.SessionWatch | None = None,
+) -> None:
+    """Check that ``got`` equals ``expected`` (see :func:`same_value`).
+
+    ``watch``: for a value read back from the database, what the sessions did while the
+    learner's code ran (:func:`helpers.mistakes.watch_sessions`), so that work flushed
+    and never committed is named as such."""
     if same_value(got, expected):
         return
-    mistake = mistakes.in_value(got, expected)
+    mistake = _lost(watch) or mistakes.in_value(got, expected)
     if mistake is not None:
         _fail_mistake(what, expected, mistake, hint)
     if show(got) == show(expected):  # same text, other type: say so, or it reads "x, got x"
@@ -189,10 +200,24 @@ def expect_equal(got: object, expected: object, *, what: str, hint: str | None =
     fail(what, expected=expected, got=got, hint=hint)
 
 
-def expect_true(condition: object, *, what: str, hint: str | None = None) -> None:
-    """Check a condition that has no single expected value."""
+def expect_true(
+    condition: object,
+    *,
+    what: str,
+    hint: str | None = None,
+    watch: mistakes.SessionWatch | None = None,
+) -> None:
+    """Check a condition that has no single expected value (``watch``: as for
+    :func:`expect_equal`)."""
     if condition is not True:
+        mistake = _lost(watch)
+        if mistake is not None:
+            _fail_mistake(what, _NOTHING, mistake, hint)
         fail(what, hint=hint)
+
+
+def _lost(watch: mistakes.SessionWatch | None) -> mistakes.Mistake | None:
+    return None if watch is None else mistakes.in_lost_work(watch)
 
 
 def expect_type(value: object, cls: type, *, what: str, hint: str | None = None) -> None:

@@ -6,14 +6,23 @@ missing ``return``, an ORM object where a schema belongs, a lazy load outside
 ``await``, ...), the failure names that mistake and gives its fix, rather than
 the hint the author wrote for another one. Recognition is by type and
 structure, never by the wording of a message.
+
+Work that was flushed but never committed leaves no trace in a value: the object
+has its id, and only a fresh session finds it gone. :func:`watch_sessions` records,
+while a check runs the learner's code, each transaction that flushed work and ended
+without a commit; a check that reads the work back passes the record as ``watch=``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from pydantic import BaseModel, ValidationError
 
@@ -25,6 +34,7 @@ class Kind(StrEnum):
     LAZY_LOAD = "lazy load outside await"
     DETACHED = "detached object"
     NO_SUCH_ROUTE = "no route of that name"
+    NOT_COMMITTED = "flushed, never committed"
     RAISED = "an exception instead of a value"
 
 
@@ -175,3 +185,82 @@ def _orm_input(error: BaseException) -> object | None:
         if _is_orm(found):
             return found
     return None
+
+
+@dataclass
+class SessionWatch:
+    """What the SQLAlchemy sessions did while watched (:func:`watch_sessions`)."""
+
+    commits: int = 0
+    lost: list[str] = field(default_factory=list)
+    """The work of each transaction that flushed and then ended without a commit
+    ("a new Member", "an UPDATE of Loan"), in order."""
+
+
+@contextmanager
+def watch_sessions() -> Iterator[SessionWatch]:
+    """Record, for every session in the block, flushed work that no commit kept.
+
+    A session's work is what its flushes sent (new, changed and deleted objects) and the
+    rows its ORM ``UPDATE``/``DELETE`` statements changed; when its outermost transaction
+    ends without a commit (the ``async with`` block closed it, or a rollback), that work is lost.
+    """
+    from sqlalchemy import event
+    from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
+
+    watch = SessionWatch()
+    pending: WeakKeyDictionary[Session, list[str]] = WeakKeyDictionary()
+
+    def flushed(session: Session, context: UOWTransaction) -> None:
+        work = pending.setdefault(session, [])
+        work += [f"a new {type(obj).__name__}" for obj in session.new]
+        work += [f"a change to {type(obj).__name__}" for obj in session.dirty]
+        work += [f"a deleted {type(obj).__name__}" for obj in session.deleted]
+
+    def executed(state: ORMExecuteState) -> Any:
+        if not (state.is_update or state.is_delete):
+            return None  # the statement runs as usual
+        result = state.invoke_statement()  # run it here, to see the rows it changed
+        if getattr(result, "rowcount", 0):  # an UPDATE that matched no row lost nothing
+            verb = "an UPDATE" if state.is_update else "a DELETE"
+            target = state.bind_mapper.class_.__name__ if state.bind_mapper else "a table"
+            pending.setdefault(state.session, []).append(f"{verb} of {target}")
+        return result
+
+    def committed(session: Session) -> None:
+        watch.commits += 1
+        pending.pop(session, None)
+
+    def ended(session: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is None and not transaction.nested:
+            watch.lost.extend(dict.fromkeys(pending.pop(session, [])))
+
+    hooks: list[tuple[str, Any]] = [
+        ("after_flush", flushed),
+        ("do_orm_execute", executed),
+        ("after_commit", committed),
+        ("after_transaction_end", ended),
+    ]
+    for name, hook in hooks:
+        event.listen(Session, name, hook)
+    try:
+        yield watch
+    finally:
+        for name, hook in hooks:
+            event.remove(Session, name, hook)
+
+
+def in_lost_work(watch: SessionWatch) -> Mistake | None:
+    """Flushed work that was rolled back, when a check that reads it back failed."""
+    if not watch.lost:
+        return None
+    work = ", ".join(watch.lost[:3]) + (", ..." if len(watch.lost) > 3 else "")
+    return Mistake(
+        Kind.NOT_COMMITTED,
+        f"work that was flushed but never committed ({work}): it was rolled back when its "
+        "session ended, so a new session does not find it",
+        "A flush (and a repository's `add`) only sends SQL inside the open transaction, and "
+        "an object that has its id is not yet saved: commit inside the `async with` block, "
+        "before returning.",
+        certain=False,
+    )

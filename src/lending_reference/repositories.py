@@ -80,6 +80,7 @@ class LoanRepository(Protocol):
     async def count_open(self, member_id: int) -> int: ...
     async def count_for_book(self, book_id: int) -> int: ...
     async def mark_returned(self, loan_id: int, on: date) -> bool: ...
+    async def extend_due(self, loan_id: int, seen: date, until: date) -> bool: ...
     async def list_for_member(self, member_id: int, *, open_only: bool = False) -> list[Loan]: ...
 
 
@@ -277,6 +278,24 @@ class SqlLoanRepository(SqlRepository[Loan]):
         await self.session.get(Loan, loan_id, populate_existing=True)
         return False
 
+    async def extend_due(self, loan_id: int, seen: date, until: date) -> bool:
+        """Move the due date from ``seen`` to ``until`` only if the loan is open and still
+        due on ``seen``: of two renewals that read the same due date, one changes it.
+
+        When nothing changed, another transaction has renewed or returned the loan since
+        this session read it: reload it, as ``mark_returned`` does.
+        """
+        result = await self.session.execute(
+            update(Loan)
+            .where(Loan.id == loan_id, Loan.returned_at.is_(None), Loan.due_at == seen)
+            .values(due_at=until)
+            .execution_options(synchronize_session="fetch")
+        )
+        if _rows_changed(result) == 1:
+            return True
+        await self.session.get(Loan, loan_id, populate_existing=True)
+        return False
+
     async def list_for_member(self, member_id: int, *, open_only: bool = False) -> list[Loan]:
         query = select(Loan).where(Loan.member_id == member_id).order_by(Loan.id)
         if open_only:
@@ -408,6 +427,13 @@ class InMemoryLoanRepository(InMemoryRepository[Loan]):
         if loan is None or loan.returned_at is not None:
             return False
         loan.returned_at = on
+        return True
+
+    async def extend_due(self, loan_id: int, seen: date, until: date) -> bool:
+        loan = self.items.get(loan_id)
+        if loan is None or loan.returned_at is not None or loan.due_at != seen:
+            return False
+        loan.due_at = until
         return True
 
     async def list_for_member(self, member_id: int, *, open_only: bool = False) -> list[Loan]:

@@ -12,6 +12,8 @@ still fail. The rules live here and nowhere else:
   one conditional UPDATE, so of two members racing for the last copy exactly
   one wins and availability never drops below zero;
 - returning a returned loan changes nothing (safe to retry); renewing one is refused;
+  a renewal moves the due date by a conditional UPDATE too, so two at the same moment
+  both count, one after the other;
 - a unique value (e-mail, ISBN) is looked up first, for the common case, and the
   unique index decides a race: its refusal, at ``add`` or, for an update, at
   ``commit``, becomes the domain's conflict error, never a 500.
@@ -383,14 +385,22 @@ async def renew_loan(
     uow: UnitOfWork, clock: Clock, loan_id: int, *, loan_days: int = LOAN_DAYS
 ) -> Loan:
     """The open loan, due ``loan_days`` later: counted from its due date, or from
-    today if it is already overdue. A returned loan cannot be renewed."""
+    today if it is already overdue. A returned loan cannot be renewed.
+
+    Race-safe, not idempotent: two renewals at the same moment have the effect of one
+    after the other, and a renewal sent again renews again."""
     async with uow:
         loan = await _loan(uow, loan_id)
-        if loan.returned_at is not None:
-            raise LoanClosed(loan_id)
-        loan.due_at = max(loan.due_at, clock.today()) + timedelta(days=loan_days)
-        await uow.commit()
-        return loan
+        # Conditional: the due date moves only from the date read here. When another
+        # request renewed or returned the loan first, extend_due changed nothing and
+        # reloaded the loan: decide again from what the database holds now.
+        while loan.returned_at is None:
+            seen = loan.due_at
+            until = max(seen, clock.today()) + timedelta(days=loan_days)
+            if await uow.loans.extend_due(loan_id, seen, until):
+                await uow.commit()
+                return loan
+        raise LoanClosed(loan_id)
 
 
 class LendingService:

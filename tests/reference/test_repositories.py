@@ -515,3 +515,54 @@ async def test_mark_returned_reloads_a_loan_another_session_has_returned(
 
 async def test_mark_returned_of_an_unknown_loan_changes_nothing(repos: Repos) -> None:
     assert await repos.loans.mark_returned(999, TODAY) is False
+
+
+async def test_extend_due_moves_the_due_date_only_from_the_date_seen_of_an_open_loan(
+    lending: tuple[Repos, Member, Member, Book, Book],
+) -> None:
+    repos, ada, _grace, dune, _emma = lending
+    loan = await repos.loans.add(loan_of(ada, dune))
+    due, later = loan.due_at, loan.due_at + timedelta(days=14)
+
+    moved = await repos.loans.extend_due(loan.id, due, later)
+    stale = await repos.loans.extend_due(loan.id, due, later + timedelta(days=14))
+    await repos.loans.mark_returned(loan.id, TODAY)
+    closed = await repos.loans.extend_due(loan.id, later, later + timedelta(days=1))
+
+    assert (moved, stale, closed) == (True, False, False)
+    assert (await repos.loans.get(loan.id)).due_at == later  # type: ignore[union-attr]
+    assert await repos.loans.extend_due(999, due, later) is False
+
+
+async def test_extend_due_reloads_a_loan_another_session_has_renewed(
+    file_engine: AsyncEngine,
+) -> None:
+    sessions = make_session_factory(file_engine)
+    async with sessions() as setup:
+        author = Author(name="Frank Herbert")
+        setup.add(author)
+        await setup.flush()
+        book = Book(
+            title="Dune",
+            isbn=make_isbn(1),
+            year=1965,
+            copies_total=1,
+            copies_available=0,
+            author_id=author.id,
+        )
+        member = Member(name="Ada", email="ada@example.com")
+        setup.add_all([book, member])
+        await setup.flush()
+        setup.add(loan_of(member, book))
+        await setup.commit()
+    async with sessions() as mine, sessions() as theirs:
+        held = await mine.get(Loan, 1)
+        assert held is not None
+        seen, renewed = held.due_at, held.due_at + timedelta(days=14)
+        assert await SqlLoanRepository(theirs).extend_due(1, seen, renewed) is True
+        await theirs.commit()
+
+        changed = await SqlLoanRepository(mine).extend_due(1, seen, renewed)
+
+        assert changed is False
+        assert held.due_at == renewed  # what the database holds

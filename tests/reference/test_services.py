@@ -859,3 +859,93 @@ async def test_both_concurrent_returns_report_the_loan_as_returned(
     results = await return_twice_at_once(sql_library, monkeypatch)
 
     assert [result.returned_at for result in results] == [TODAY, TODAY]
+
+
+async def renew_racing(
+    library: Library, monkeypatch: pytest.MonkeyPatch, other: Callable[[], Awaitable[Loan]]
+) -> list[object]:
+    """Renew Ada's loan, which this renewal reads before ``other`` (on a unit of work of its
+    own) runs and commits, and then writes: the race, made deterministic."""
+    loan_id = (await library.lending.loans_of(1))[0].id
+    renewal_read, other_done = asyncio.Event(), asyncio.Event()
+    original_get = SqlLoanRepository.get
+
+    async def get_then_wait(self: SqlLoanRepository, wanted: int) -> Loan | None:
+        found = await original_get(self, wanted)
+        if not renewal_read.is_set():  # the renewal has read the loan: now the other goes
+            renewal_read.set()
+            await other_done.wait()
+        return found
+
+    async def then_other() -> Loan:
+        await renewal_read.wait()
+        try:
+            return await other()
+        finally:
+            other_done.set()
+
+    monkeypatch.setattr(SqlLoanRepository, "get", get_then_wait)
+    renewal = LendingService(SqlUnitOfWork(factory_of(library)), library.clock).renew(loan_id)
+    async with asyncio.timeout(10):
+        return list(await asyncio.gather(renewal, then_other(), return_exceptions=True))
+
+
+async def test_two_renewals_at_once_count_as_one_after_the_other(
+    sql_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = sql_library
+    ada, book = await library.member(), await library.book()
+    loan = await library.lending.borrow(ada.id, book.id)
+    library.clock.current = TODAY + DAY
+    second = LendingService(SqlUnitOfWork(factory_of(library)), library.clock)
+
+    results = await renew_racing(library, monkeypatch, lambda: second.renew(loan.id))
+
+    once, twice = TODAY + 2 * LOAN_DAYS * DAY, TODAY + 3 * LOAN_DAYS * DAY
+    assert [getattr(result, "due_at", result) for result in results] == [twice, once]
+    assert (await snapshot(factory_of(library)))["loans"][0][3] == twice
+
+
+async def test_a_renewal_that_read_the_loan_before_a_return_is_refused(
+    sql_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = sql_library
+    ada, book = await library.member(), await library.book()
+    loan = await library.lending.borrow(ada.id, book.id)
+    returner = LendingService(SqlUnitOfWork(factory_of(library)), library.clock)
+
+    renewal, returned = await renew_racing(
+        library, monkeypatch, lambda: returner.return_loan(loan.id)
+    )
+
+    assert isinstance(renewal, LoanClosed) and isinstance(returned, Loan)
+    assert (await snapshot(factory_of(library)))["loans"][0][3:] == (TODAY + LOAN_DAYS * DAY, TODAY)
+
+
+async def test_renewing_is_not_idempotent_each_renewal_sent_renews(library: Library) -> None:
+    member, book = await library.member(), await library.book()
+    loan = await library.lending.borrow(member.id, book.id)
+
+    await library.lending.renew(loan.id)
+    again = await library.lending.renew(loan.id)  # a retry cannot be told from a renewal
+
+    assert again.due_at == TODAY + 3 * LOAN_DAYS * DAY
+
+
+async def test_five_renewals_at_once_all_count(sql_library: Library) -> None:
+    library = sql_library
+    ada, book = await library.member(), await library.book()
+    loan = await library.lending.borrow(ada.id, book.id)
+    factory = factory_of(library)
+
+    async with asyncio.timeout(20):
+        results = await asyncio.gather(
+            *(
+                LendingService(SqlUnitOfWork(factory), library.clock).renew(loan.id)
+                for _ in range(5)
+            )
+        )
+
+    dates = [TODAY + n * LOAN_DAYS * DAY for n in range(2, 7)]
+    assert sorted(result.due_at for result in results) == dates
+    assert (await snapshot(factory))["loans"][0][3] == dates[-1]

@@ -14,8 +14,9 @@ async def renew_loan(
     loan back the days already past."""
     async with uow:
         loan = await _loan(uow, loan_id)
-        if loan.returned_at is not None:
-            raise LoanClosed(loan_id)
-        loan.due_at = loan.due_at + timedelta(days=14)
-        await uow.commit()
-        return loan
+        while loan.returned_at is None:
+            seen = loan.due_at
+            if await uow.loans.extend_due(loan_id, seen, seen + timedelta(days=14)):
+                await uow.commit()
+                return loan
+        raise LoanClosed(loan_id)

@@ -14,11 +14,13 @@ async def renew_loan(
     today if it is already overdue. A returned loan cannot be renewed."""
     async with uow:
         loan = await _loan(uow, loan_id)
-        if loan.returned_at is not None:
-            raise LoanClosed(loan_id)
-        loan.due_at = max(loan.due_at, clock.today()) + timedelta(days=loan_days)
-        await uow.commit()
-        return loan
+        while loan.returned_at is None:
+            seen = loan.due_at
+            until = max(seen, clock.today()) + timedelta(days=loan_days)
+            if await uow.loans.extend_due(loan_id, seen, until):
+                await uow.commit()
+                return loan
+        raise LoanClosed(loan_id)
 
 
 # An honest addition: dataclass

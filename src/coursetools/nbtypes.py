@@ -28,9 +28,9 @@ from __future__ import annotations
 import ast
 import os
 import re
+import shutil
 import subprocess
 import sys
-import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,9 +206,12 @@ def check(notebooks: Sequence[str] | None = None) -> Report:
         scripts[str(module.relative_to(ROOT))] = script = notebook_script(name, path)
         module.write_text(script.text, encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--config-file", "pyproject.toml", "--no-error-summary"]
-        + ["--cache-dir", str(CACHE.relative_to(ROOT))]
-        + [*package, *scripts],
+        [
+            *(sys.executable, "-m", "mypy", "--config-file", "pyproject.toml"),
+            *("--no-error-summary", "--cache-dir", str(CACHE.relative_to(ROOT))),
+            *package,
+            *scripts,
+        ],
         cwd=ROOT,
         env={**os.environ, "MYPYPATH": str(workspace)},
         capture_output=True,

@@ -122,14 +122,13 @@ def _unwrap(code: str, node: ast.AsyncWith) -> str:
         target = item.optional_vars
         steps.append(f"{ast.get_source_segment(code, target)} = {entered}" if target else entered)
     if body_first == header_first:  # ``async with m as x: statement`` on one line
-        body = "; ".join(ast.get_source_segment(code, s) or "" for s in node.body)
-        lines[header_first] = indent + "; ".join([*steps, body])
+        inline = "; ".join(ast.get_source_segment(code, s) or "" for s in node.body)
+        lines[header_first] = indent + "; ".join([*steps, inline])
         return "\n".join(lines)
+    # The steps come from the header's own lines, so they fit in them: padded to the
+    # header's line count, they leave the body's lines (and every error in it) in place.
     header = "; ".join(steps).split("\n")
-    span = body_first - header_first
-    # the header keeps its line count: the body's lines, and every error in it, stay put
-    header = [*header[: span - 1], " ".join(header[span - 1 :])] if len(header) > span else header
-    header = header + [""] * (span - len(header))
+    header += [""] * (body_first - header_first - len(header))
     depth = _indent_of(lines[body_first]) - node.col_offset
     last = (node.end_lineno or node.lineno) - 1
     body = [_dedent(line, depth) for line in lines[body_first : last + 1]]

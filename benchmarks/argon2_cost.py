@@ -12,8 +12,7 @@ import time
 from lending_reference.security import hasher_for
 from lending_reference.settings import Settings
 
-# ``_env_file`` is a pydantic-settings init option its typed signature does not list.
-DEFAULTS = Settings(_env_file=None)  # type: ignore[call-arg]
+DEFAULTS = Settings(_env_file=None)
 COSTS = {
     "service (settings' defaults)": (
         DEFAULTS.argon2_time_cost,

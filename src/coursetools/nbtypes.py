@@ -168,14 +168,17 @@ def notebook_script(notebook: str, path: Path) -> Script:
 
 
 def _imported(module: str, source: str) -> str:
-    """A workspace cell as the import of what it defines, in as many lines as it had.
+    """A workspace cell as its imports and the import of what it defines, lines kept.
 
     The cell's code is checked where it lives, as a module of the package; the cells
-    after it see its names with the package's types, as ``lending`` has them.
+    after it see the names it bound: its imports, and its definitions with the types
+    the package gives them.
     """
+    fragment = split(source)
     dotted = module.removesuffix(".py").replace("/", ".")
-    line = f"from {dotted} import {', '.join(split(source).names)}"
-    return line + "\n" * source.rstrip("\n").count("\n")
+    statements = [*fragment.imports, f"from {dotted} import {', '.join(fragment.names)}"]
+    text = "; ".join(statements)
+    return text + "\n" * (source.rstrip("\n").count("\n") - text.count("\n"))
 
 
 def assemble_package(paths: Iterable[Path], folder: Path) -> list[Path]:
@@ -189,10 +192,13 @@ def assemble_package(paths: Iterable[Path], folder: Path) -> list[Path]:
     return sorted(folder.rglob("*.py"))
 
 
-def check(notebooks: Sequence[str] | None = None) -> Report:
-    """mypy --strict (pyproject's settings) over the package and the notebooks."""
-    names = list(notebooks or assignments())
-    paths = [notebook_path(SOLUTIONS, name) for name in names]
+def check(cells: Sequence[str] = ()) -> Report:
+    """mypy --strict (pyproject's settings) over the learner's package and notebooks' cells.
+
+    The package is assembled from every solution notebook, a new one included; each
+    notebook named in ``cells`` is checked as a module too.
+    """
+    paths = [notebook_path(SOLUTIONS, name) for name in assignments()]
     # The same folder on every run: mypy's cache keeps a module's messages with its
     # path and replays them while the module is unchanged.
     shutil.rmtree(SOURCES, ignore_errors=True)
@@ -200,9 +206,10 @@ def check(notebooks: Sequence[str] | None = None) -> Report:
     package = [str(path.relative_to(ROOT)) for path in assemble_package(paths, workspace)]
     scripts: dict[str, Script] = {}
     (SOURCES / "notebooks").mkdir(parents=True)
-    for name, path in zip(names, paths, strict=True):
+    for name in cells:
         module = SOURCES / "notebooks" / f"notebook_{name.replace('-', '_')}.py"
-        scripts[str(module.relative_to(ROOT))] = script = notebook_script(name, path)
+        script = notebook_script(name, notebook_path(SOLUTIONS, name))
+        scripts[str(module.relative_to(ROOT))] = script
         module.write_text(script.text, encoding="utf-8")
     done = subprocess.run(
         [
@@ -219,7 +226,7 @@ def check(notebooks: Sequence[str] | None = None) -> Report:
     )
     lines = (done.stdout + done.stderr).splitlines()
     text = "\n".join(_located(line, scripts, workspace) for line in lines)
-    checked = f"{len(package)} modules of the learner's package and {len(names)} notebooks"
+    checked = f"{len(package)} modules of the learner's package and {len(cells)} notebooks' cells"
     if done.returncode == 0:
         return Report(True, f"mypy --strict: no issues in {checked}")
     return Report(False, f"{text}\nmypy --strict failed on {checked}")
@@ -233,8 +240,13 @@ def _located(line: str, scripts: dict[str, Script], workspace: Path) -> str:
     path, number = match["path"], int(match["line"])
     if path in scripts:
         origins = scripts[path].origins
-        origin = origins[number - 1] if number <= len(origins) else None
-        return f"{origin or 'prelude'}:{match['rest']}"
+
+        def origin(number: int) -> str:
+            found = origins[number - 1] if number <= len(origins) else None
+            return str(found or "the prelude")
+
+        rest = re.sub(r"on line (\d+)", lambda m: f"at {origin(int(m[1]))}", match["rest"])
+        return f"{origin(number)}:{rest}"
     if (ROOT / path).is_relative_to(workspace):
         return f"workspace/{(ROOT / path).relative_to(workspace)}:{number}:{match['rest']}"
     return line

@@ -70,8 +70,7 @@ def test_the_shared_query_orders_and_bounds_every_page() -> None:
 
 async def test_the_route_sends_what_its_response_model_would(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/library.db"
-    # ``_env_file``: a pydantic-settings init option its typed signature does not list.
-    settings = Settings(_env_file=None, database_url=url, create_tables=True)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=url, create_tables=True)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         await seed_library(app.state.session_factory.kw["bind"], SMALL)

@@ -26,11 +26,14 @@ where it was written: a notebook's cell, or a module of the package.
 from __future__ import annotations
 
 import ast
+import enum
+import io
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tokenize
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +42,7 @@ import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
 
 from coursetools.layout import ROOT, SOLUTIONS, assignments, notebook_path
-from helpers.workspace import Workspace, split, target_of
+from helpers.workspace import Fragment, Workspace, split, target_of
 
 # What IPython puts in a notebook's namespace: magics become calls on it.
 PRELUDE = (
@@ -52,6 +55,8 @@ PRELUDE = (
 # them, would collide with the repository's in the default one).
 SCRATCH = ROOT / ".mypy_cache" / "notebooks"
 SOURCES, CACHE = SCRATCH / "src", SCRATCH / "cache"
+# The learner's package: each module's fragments (one per workspace cell), in order.
+Package = dict[str, list[Fragment]]
 _ERROR = re.compile(r"^(?P<path>[^:\n]+\.py):(?P<line>\d+):(?P<rest>.*)$")
 
 
@@ -145,51 +150,163 @@ def _dedent(line: str, depth: int) -> str:
     return line[min(depth, _indent_of(line)) :]
 
 
-def notebook_script(notebook: str, path: Path) -> Script:
+def notebook_script(notebook: str, path: Path, package: Package) -> Script:
     """Every code cell of ``path`` in order, as one module (see the module docstring)."""
-    text = [PRELUDE.rstrip("\n")]
-    origins: list[Origin | None] = [None] * PRELUDE.count("\n")
+    cells: list[tuple[int, str | None, bool]] = []  # position, grade_id, lines kept
+    codes: list[str] = []
+    type_variables: set[str] = set()
     for position, cell in enumerate(nbformat.read(path, as_version=4).cells, start=1):
         if cell.cell_type != "code" or not cell.source.strip():
             continue
-        module = target_of(cell.source)
-        code = cell_code(cell.source if module is None else _imported(module, cell.source))
-        code = code.rstrip("\n")
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        count = code.count("\n") + 1
+        code = cell_code(_as_checked(cell.source, package, type_variables)).rstrip("\n")
         # a cell magic becomes one line; then every line of it points at the cell's first
-        same = count == cell.source.rstrip("\n").count("\n") + 1
+        same = code.count("\n") == cell.source.rstrip("\n").count("\n")
+        cells.append((position, cell.metadata.get("nbgrader", {}).get("grade_id"), same))
+        codes.append(code)
+    codes = _distinct_definitions(codes, [position for position, _, _ in cells])
+    text = [PRELUDE.rstrip("\n")]
+    origins: list[Origin | None] = [None] * PRELUDE.count("\n")
+    for (position, grade_id, same), code in zip(cells, codes, strict=True):
         text.append(code)
         origins.extend(
             Origin(notebook, position, grade_id, line if same else 1)
-            for line in range(1, count + 1)
+            for line in range(1, code.count("\n") + 2)
         )
     return Script("\n".join(text) + "\n", tuple(origins))
 
 
-def _imported(module: str, source: str) -> str:
-    """A workspace cell as its imports and the import of what it defines, lines kept.
+def _distinct_definitions(codes: list[str], positions: list[int]) -> list[str]:
+    """Cells with each superseded binding renamed, as IPython keeps the two apart.
 
-    The cell's code is checked where it lives, as a module of the package; the cells
-    after it see the names it bound: its imports, and its definitions with the types
-    the package gives them.
+    A notebook may define a class, use it, and define it again (a draft, then the real
+    thing), or import a later version under the same name. IPython rebinds the name;
+    mypy refuses to redefine a class or function, or to import over a variable, in one
+    module. So a binding that a later top-level binding of its name replaces is renamed
+    ``<name>__cell<N>``, and so is every use of it until that later binding. A variable
+    assigned again keeps its name (mypy's allow-redefinition types each value), and so
+    does an import.
     """
-    fragment = split(source)
-    dotted = module.removesuffix(".py").replace("/", ".")
-    statements = [*fragment.imports, f"from {dotted} import {', '.join(fragment.names)}"]
-    text = "; ".join(statements)
-    return text + "\n" * (source.rstrip("\n").count("\n") - text.count("\n"))
+    bindings: dict[str, list[tuple[int, int, Binding]]] = {}
+    for index, code in enumerate(codes):
+        for node in ast.parse(code).body:
+            for name, kind in _bound(node):
+                bindings.setdefault(name, []).append((index, node.lineno, kind))
+    renames: list[tuple[str, str, tuple[int, int], tuple[int, int]]] = []
+    for name, found in bindings.items():
+        for (index, line, kind), (next_index, next_line, next_kind) in zip(found, found[1:]):
+            # mypy lets a variable take a new type (allow-redefinition); an import of a
+            # name imported before is the same name again
+            if kind is Binding.DEFINITION or (kind, next_kind) == (
+                Binding.VARIABLE,
+                Binding.IMPORT,
+            ):
+                new = f"{name}__cell{positions[index]}"
+                renames.append((name, new, (index, line), (next_index, next_line)))
+    result = list(codes)
+    for name, new, begin, end in renames:
+        for index in range(begin[0], end[0] + 1):
+            first = begin[1] if index == begin[0] else 1
+            last = end[1] - 1 if index == end[0] else None
+            result[index] = _renamed(result[index], name, new, first, last)
+    return result
 
 
-def assemble_package(paths: Iterable[Path], folder: Path) -> list[Path]:
-    """The learner's package from the ``# workspace:`` cells of ``paths``, in order."""
+class Binding(enum.Enum):
+    """How a top-level statement binds a name."""
+
+    DEFINITION = "class or def"
+    IMPORT = "import"
+    VARIABLE = "assignment"
+
+
+def _bound(node: ast.stmt) -> list[tuple[str, Binding]]:
+    """The names a top-level statement binds, and how."""
+    if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+        return [(node.name, Binding.DEFINITION)]
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return [((a.asname or a.name).split(".")[0], Binding.IMPORT) for a in node.names]
+    targets = node.targets if isinstance(node, ast.Assign) else []
+    if isinstance(node, ast.AnnAssign) and node.value is not None:
+        targets = [node.target]
+    return [(t.id, Binding.VARIABLE) for t in targets if isinstance(t, ast.Name)]
+
+
+def _renamed(code: str, name: str, new: str, first: int, last: int | None) -> str:
+    """``code`` with the name ``name`` (not an attribute nor a keyword) as ``new``."""
+    lines = code.split("\n")
+    tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    depth = 0
+    edits: list[tuple[int, int]] = []
+    for i, token in enumerate(tokens):
+        if token.type == tokenize.OP and token.string in "([{":
+            depth += 1
+        elif token.type == tokenize.OP and token.string in ")]}":
+            depth -= 1
+        row = token.start[0]
+        if token.type != tokenize.NAME or token.string != name or row < first:
+            continue
+        if last is not None and row > last:
+            break
+        before = tokens[i - 1].string if i else ""
+        after = tokens[i + 1].string if i + 1 < len(tokens) else ""
+        if before == "." or (depth and after == "="):
+            continue
+        edits.append(token.start)
+    for row, column in reversed(edits):
+        text = lines[row - 1]
+        lines[row - 1] = text[:column] + new + text[column + len(name) :]
+    return "\n".join(lines)
+
+
+def _as_checked(source: str, package: Package, type_variables: set[str]) -> str:
+    """A cell's source as the notebook's module holds it, in as many lines.
+
+    - A workspace cell whose code the package holds unchanged becomes its imports and
+      the import of what it defines: its code is checked where it lives, as a module of
+      the package, and later cells see its names with the package's types. A cell that
+      a later notebook revised stays as it is, checked here.
+    - ``T = TypeVar("T")`` once more, word for word, is the same type variable declared
+      again so that a cell stands alone (mypy refuses to redefine one): it is left out.
+    """
+    module = target_of(source)
+    if module is not None:
+        fragment = split(source)
+        if fragment in package.get(module, ()):
+            dotted = module.removesuffix(".py").replace("/", ".")
+            imports = [*fragment.imports, f"from {dotted} import {', '.join(fragment.names)}"]
+            text = "; ".join(imports)
+            return text + "\n" * (source.rstrip("\n").count("\n") - text.count("\n"))
+    lines = source.split("\n")
+    for node in ast.parse(source).body:
+        if _is_type_variable(node):
+            statement = ast.get_source_segment(source, node) or ""
+            if statement in type_variables and node.lineno == node.end_lineno:
+                lines[node.lineno - 1] = ""
+            type_variables.add(statement)
+    return "\n".join(lines)
+
+
+def _is_type_variable(node: ast.stmt) -> bool:
+    return (
+        isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Name)
+        and node.value.func.id in {"TypeVar", "ParamSpec", "TypeVarTuple"}
+    )
+
+
+def assemble_package(paths: Iterable[Path], folder: Path) -> Package:
+    """The learner's package from the ``# workspace:`` cells of ``paths``, in order.
+
+    Written to ``folder``; returned as each module's fragments (``helpers.workspace``).
+    """
     workspace = Workspace(folder)
     for path in paths:
         for cell in nbformat.read(path, as_version=4).cells:
             module = target_of(cell.source) if cell.cell_type == "code" else None
             if module is not None:
                 workspace.save(module, cell.source)
-    return sorted(folder.rglob("*.py"))
+    return workspace.fragments()
 
 
 def check(cells: Sequence[str] = ()) -> Report:
@@ -203,19 +320,20 @@ def check(cells: Sequence[str] = ()) -> Report:
     # path and replays them while the module is unchanged.
     shutil.rmtree(SOURCES, ignore_errors=True)
     workspace = SOURCES / "workspace"
-    package = [str(path.relative_to(ROOT)) for path in assemble_package(paths, workspace)]
+    package = assemble_package(paths, workspace)
+    modules = [str(path.relative_to(ROOT)) for path in sorted(workspace.rglob("*.py"))]
     scripts: dict[str, Script] = {}
     (SOURCES / "notebooks").mkdir(parents=True)
     for name in cells:
         module = SOURCES / "notebooks" / f"notebook_{name.replace('-', '_')}.py"
-        script = notebook_script(name, notebook_path(SOLUTIONS, name))
+        script = notebook_script(name, notebook_path(SOLUTIONS, name), package)
         scripts[str(module.relative_to(ROOT))] = script
         module.write_text(script.text, encoding="utf-8")
     done = subprocess.run(
         [
             *(sys.executable, "-m", "mypy", "--config-file", "pyproject.toml"),
             *("--no-error-summary", "--cache-dir", str(CACHE.relative_to(ROOT))),
-            *package,
+            *modules,
             *scripts,
         ],
         cwd=ROOT,
@@ -226,7 +344,7 @@ def check(cells: Sequence[str] = ()) -> Report:
     )
     lines = (done.stdout + done.stderr).splitlines()
     text = "\n".join(_located(line, scripts, workspace) for line in lines)
-    checked = f"{len(package)} modules of the learner's package and {len(cells)} notebooks' cells"
+    checked = f"{len(modules)} modules of the learner's package and {len(cells)} notebooks' cells"
     if done.returncode == 0:
         return Report(True, f"mypy --strict: no issues in {checked}")
     return Report(False, f"{text}\nmypy --strict failed on {checked}")

@@ -28,6 +28,7 @@ from __future__ import annotations
 import ast
 import enum
 import io
+import itertools
 import os
 import re
 import shutil
@@ -193,7 +194,7 @@ def _distinct_definitions(codes: list[str], positions: list[int]) -> list[str]:
                 bindings.setdefault(name, []).append((index, node.lineno, kind))
     renames: list[tuple[str, str, tuple[int, int], tuple[int, int]]] = []
     for name, found in bindings.items():
-        for (index, line, kind), (next_index, next_line, next_kind) in zip(found, found[1:]):
+        for (index, line, kind), (next_index, next_line, next_kind) in itertools.pairwise(found):
             # mypy lets a variable take a new type (allow-redefinition); an import of a
             # name imported before is the same name again
             if kind is Binding.DEFINITION or (kind, next_kind) == (

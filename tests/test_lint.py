@@ -20,10 +20,18 @@ import pytest
 from coursetools.layout import ROOT
 
 BIN = Path(sys.executable).parent
-# The folders ``make lint`` checks, read from the Makefile so the two cannot drift apart.
-LINTED = re.findall(
-    r"^LINTED\s*:=\s*(.+)$", (ROOT / "Makefile").read_text(encoding="utf-8"), re.MULTILINE
-)[0].split()
+MAKEFILE = (ROOT / "Makefile").read_text(encoding="utf-8")
+
+
+def _makefile_list(variable: str) -> list[str]:
+    """A list ``make lint`` uses, read from the Makefile so the two cannot drift apart."""
+    match = re.search(rf"^{variable}\s*:=\s*(.+)$", MAKEFILE, re.MULTILINE)
+    assert match is not None, f"the Makefile sets no {variable}"
+    return match[1].split()
+
+
+LINTED = _makefile_list("LINTED")  # the folders ruff checks
+TYPED_CELLS = _makefile_list("TYPED_CELLS")  # the notebooks whose every cell mypy checks
 
 
 @pytest.mark.parametrize(
@@ -32,8 +40,9 @@ LINTED = re.findall(
         ["ruff", "check", *LINTED],
         ["ruff", "format", "--check", *LINTED],
         ["mypy"],
+        ["course", "typecheck", "--cells", *TYPED_CELLS],
     ],
-    ids=["ruff-check", "ruff-format", "mypy-strict"],
+    ids=["ruff-check", "ruff-format", "mypy-strict", "mypy-strict-notebooks"],
 )
 def test_make_lint_passes(command: list[str]) -> None:
     done = subprocess.run(

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import enum
+import fcntl
 import io
 import itertools
 import os
@@ -316,6 +317,14 @@ def check(cells: Sequence[str] = ()) -> Report:
     The package is assembled from every solution notebook, a new one included; each
     notebook named in ``cells`` is checked as a module too.
     """
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    with (SCRATCH / "lock").open("w") as lock:
+        # one check at a time (make lint beside make test): they share the folder
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _check(cells)
+
+
+def _check(cells: Sequence[str]) -> Report:
     paths = [notebook_path(SOLUTIONS, name) for name in assignments()]
     # The same folder on every run: mypy's cache keeps a module's messages with its
     # path and replays them while the module is unchanged.

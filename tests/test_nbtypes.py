@@ -121,3 +121,11 @@ def test_messages_point_at_the_cell_and_line_they_came_from(tmp_path: Path) -> N
         "defined at solutions/99-demo/99-demo.ipynb, cell 2, line 1  [no-redef]"
     )
     assert _located("Success", {"m.py": Script("", ())}, tmp_path) == "Success"
+
+
+def test_a_loop_variable_that_reuses_a_function_name_renames_the_function() -> None:
+    cells = ["def overdue() -> bool:\n    return True\n", "for day, overdue in pairs:\n    pass\n"]
+    assert _distinct_definitions(cells, [1, 2]) == [
+        "def overdue__cell1() -> bool:\n    return True\n",
+        "for day, overdue in pairs:\n    pass\n",
+    ]

@@ -227,10 +227,21 @@ def _bound(node: ast.stmt) -> list[tuple[str, Binding]]:
         return [(node.name, Binding.DEFINITION)]
     if isinstance(node, ast.Import | ast.ImportFrom):
         return [((a.asname or a.name).split(".")[0], Binding.IMPORT) for a in node.names]
-    targets = node.targets if isinstance(node, ast.Assign) else []
-    if isinstance(node, ast.AnnAssign) and node.value is not None:
+    targets: list[ast.expr] = []
+    if isinstance(node, ast.Assign):
+        targets = list(node.targets)
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
         targets = [node.target]
-    return [(t.id, Binding.VARIABLE) for t in targets if isinstance(t, ast.Name)]
+    elif isinstance(node, ast.For):
+        targets = [node.target]
+    names: list[tuple[str, Binding]] = []
+    while targets:
+        target = targets.pop(0)
+        if isinstance(target, ast.Name):
+            names.append((target.id, Binding.VARIABLE))
+        elif isinstance(target, ast.Tuple | ast.List):
+            targets.extend(target.elts)
+    return names
 
 
 def _renamed(code: str, name: str, new: str, first: int, last: int | None) -> str:

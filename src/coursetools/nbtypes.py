@@ -230,9 +230,7 @@ def _bound(node: ast.stmt) -> list[tuple[str, Binding]]:
     targets: list[ast.expr] = []
     if isinstance(node, ast.Assign):
         targets = list(node.targets)
-    elif isinstance(node, ast.AnnAssign) and node.value is not None:
-        targets = [node.target]
-    elif isinstance(node, ast.For):
+    elif (isinstance(node, ast.AnnAssign) and node.value is not None) or isinstance(node, ast.For):
         targets = [node.target]
     names: list[tuple[str, Binding]] = []
     while targets:

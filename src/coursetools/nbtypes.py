@@ -17,10 +17,13 @@ Two views of the notebooks are checked together, in one mypy run:
       async with factory() as session:      _cm_1 = factory(); session = await _cm_1.__aenter__()
           body                          ->  body
 
-  (``__aexit__`` is not called: it changes no type the cell sees).
+  (``__aexit__`` is not called: it changes no type the cell sees). A name a later
+  cell binds again is kept apart as IPython keeps it (``_distinct_definitions``).
 
 The notebooks' ``lending`` is the assembled package, and every error is reported
-where it was written: a notebook's cell, or a module of the package.
+where it was written: a notebook's cell, or a module of the package. Only the
+notebooks' modules get the two IPython allowances (``PRELUDE``'s inline
+configuration); the package is checked exactly as ``src/`` is.
 """
 
 from __future__ import annotations

@@ -222,9 +222,7 @@ def expect_subclass(cls: object, base: type, *, what: str, hint: str | None = No
 
 
 @contextmanager
-def expect_raises(
-    exc_type: type[E], *, what: str, hint: str | None = None
-) -> Iterator[list[E]]:
+def expect_raises(exc_type: type[E], *, what: str, hint: str | None = None) -> Iterator[list[E]]:
     """Check that the ``with`` body raises ``exc_type``; yields a list holding it."""
     caught: list[E] = []
     try:

@@ -10,6 +10,9 @@ LEARNER_BIN  := $(LEARNER_VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LINTED := src tests benchmarks solutions
+# Solution notebooks whose every code cell passes mypy --strict as IPython runs it (course
+# typecheck; docs/authoring.md). The learner's package, from every notebook, always does.
+TYPED_CELLS := 00-orientation 01-schemas 05-routers 06-errors 07-testing 08-migrations 09-security 10-performance
 CHECK_PYTHON = @$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"Python 3.11+ is needed, $(PYTHON) is {v.major}.{v.minor}: run make PYTHON=python3.12 ...")'
 
 .DEFAULT_GOAL := help
@@ -50,10 +53,11 @@ start: learner ## open the course in JupyterLab (PORT=9000 to choose, NO_BROWSER
 test: $(STAMP) ## run the whole test suite (helpers, notebooks, release, grading)
 	$(BIN)/pytest -n auto
 
-lint: $(STAMP) ## ruff lint and format check (notebooks included), mypy --strict
+lint: $(STAMP) ## ruff lint and format check (notebooks included), mypy --strict (notebooks too)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
+	$(BIN)/course typecheck --cells $(TYPED_CELLS)
 
 format: $(STAMP) ## apply ruff's fixes and formatting (then run make release)
 	$(BIN)/ruff check --fix $(LINTED)

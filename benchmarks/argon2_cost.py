@@ -12,7 +12,7 @@ import time
 from lending_reference.security import hasher_for
 from lending_reference.settings import Settings
 
-DEFAULTS = Settings(_env_file=None)  # type: ignore[call-arg]
+DEFAULTS = Settings(_env_file=None)
 COSTS = {
     "service (settings' defaults)": (
         DEFAULTS.argon2_time_cost,

@@ -156,6 +156,7 @@ def time_first_cell(venv: Path, state: Path) -> dict[str, float]:
         marks["notebook 00 served"] = time.perf_counter() - began
         body = {"path": NOTEBOOK, "type": "notebook", "kernel": {"name": "python3"}}
         session = _api(port, token, "/api/sessions", body)  # what opening the notebook does
+        # The Jupyter Server API's JSON: a session holds its kernel's id.
         kernel_id = str(session["kernel"]["id"])  # type: ignore[index]
         ready, output = asyncio.run(_run_cell(port, token, kernel_id, first_code_cell()))
         marks["kernel ready"] = ready - began

@@ -110,12 +110,15 @@ def test_an_exercise_needs_positive_points(points: float) -> None:
 
 def test_models_forbid_extra_fields_and_are_frozen() -> None:
     with pytest.raises(ValidationError, match="extra"):
+        # Wrong on purpose: an unknown field must be refused.
         Exercise(grade_id="x", title="X", points=1, source_sha256=SHA, hidden=True)  # type: ignore[call-arg]
     with pytest.raises(ValidationError, match="extra"):
+        # Wrong on purpose: an unknown field must be refused.
         NotebookEntry(id="01-a", title="A", exercises=(), notes="")  # type: ignore[call-arg]
     exercise = Exercise(grade_id="x", title="X", points=1, source_sha256=SHA)
     with pytest.raises(ValidationError, match="frozen"):
-        exercise.points = 5
+        # Wrong on purpose: the exercise is frozen.
+        exercise.points = 5  # type: ignore[misc]
 
 
 def test_a_catalogue_round_trips_through_json(catalogue: Catalogue) -> None:

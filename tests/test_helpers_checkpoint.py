@@ -136,6 +136,7 @@ def test_restore_loads_only_the_earlier_layers_and_describes_them(toy: Path) -> 
 def test_restored_layers_import_the_usual_way(toy: Path) -> None:
     checkpoint = restore("05-routers")
 
+    # ``lending`` exists only once a checkpoint is restored, at run time.
     import lending  # type: ignore[import-not-found]
     from lending import schemas
 
@@ -289,6 +290,7 @@ def test_a_notebook_layer_serves_the_names_its_cells_define(
     from_this_notebook(namespace, "errors")
 
     assert capsys.readouterr().out == "Importable from this notebook: lending.errors\n"
+    # ``lending`` exists only once a checkpoint is restored, at run time.
     from lending.errors import NotFound  # type: ignore[import-not-found]
 
     assert NotFound is KeyError
@@ -315,6 +317,7 @@ def test_with_the_reference_fallback_missing_names_come_from_the_reference() -> 
 
     from_this_notebook(namespace, "settings", "deps", reference_fallback=True)
 
+    # ``lending`` exists only once a checkpoint is restored, at run time.
     from lending.deps import SettingsDep  # type: ignore[import-not-found]
     from lending.settings import Settings, get_settings  # type: ignore[import-not-found]
 

@@ -55,6 +55,7 @@ class SneakyStr(str):
     __hash__ = str.__hash__
 
 
+# A bare ``list`` subclass, as a learner writes it.
 class SneakyList(list):  # type: ignore[type-arg]
     def __eq__(self, other: object) -> bool:
         return True
@@ -62,6 +63,7 @@ class SneakyList(list):  # type: ignore[type-arg]
     __hash__ = None
 
 
+# A bare ``dict`` subclass, as a learner writes it.
 class SneakyDict(dict):  # type: ignore[type-arg]
     def __eq__(self, other: object) -> bool:
         return True
@@ -86,6 +88,7 @@ class BrokenRepr:
 
 class NotAStringRepr:
     def __repr__(self) -> str:
+        # Wrong on purpose: a ``__repr__`` that returns no string.
         return 42  # type: ignore[return-value]
 
 
@@ -564,6 +567,7 @@ def test_expect_valid_reports_a_validator_that_raises_the_wrong_kind_of_error() 
 
 def test_expect_valid_rejects_something_that_is_not_a_model() -> None:
     with pytest.raises(ExerciseFailure) as info:
+        # Wrong on purpose: ``dict`` is no Pydantic model.
         expect_valid(dict, {"a": 1}, what="a valid member")  # type: ignore[type-var]
     assert info.value.lines()[0] == "Not yet: <class 'dict'> should be a Pydantic model"
 
@@ -641,6 +645,7 @@ def test_expect_invalid_lets_not_implemented_error_through() -> None:
 
 def test_expect_invalid_rejects_something_that_is_not_a_model() -> None:
     with pytest.raises(ExerciseFailure, match="should be a Pydantic model"):
+        # Wrong on purpose: an instance where the model class belongs.
         expect_invalid(Point(x=1, y=1), {}, what="x")  # type: ignore[arg-type]
 
 

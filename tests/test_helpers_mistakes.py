@@ -118,6 +118,7 @@ def test_an_orm_object_where_a_schema_belongs() -> None:
 
 
 def test_errors_of_known_kinds() -> None:
+    # A known kind by construction (None would fail the test anyway).
     assert in_error(MissingGreenlet("greenlet_spawn has not been called")).kind is Kind.LAZY_LOAD  # type: ignore[union-attr]
     missing = in_error(NoMatchFound("get_membr", {}))
     assert missing is not None and missing.kind is Kind.NO_SUCH_ROUTE
@@ -136,6 +137,7 @@ def test_a_schema_refusing_an_orm_object_is_named() -> None:
 
 def test_attribute_errors_on_none_and_on_a_coroutine() -> None:
     try:
+        # Wrong on purpose: the attribute errors a learner's code raises.
         None.name  # type: ignore[attr-defined]  # noqa: B018
     except AttributeError as exc:
         assert in_attribute_error(exc).kind is Kind.MISSING_RETURN  # type: ignore[union-attr]
@@ -179,6 +181,7 @@ def test_a_none_keeps_the_checks_own_hint_and_adds_the_missing_return() -> None:
 
 async def test_expect_awaited_refuses_a_plain_function_and_an_unawaited_result() -> None:
     with pytest.raises(ExerciseFailure) as caught:
+        # Wrong on purpose: a value where an awaitable belongs.
         await expect_awaited(3, what="x")  # type: ignore[arg-type]
     assert "`async def`" in caught.value.render()
 
@@ -217,6 +220,7 @@ def test_expect_valid_names_a_model_validator_without_return_self() -> None:
             low: int
 
             @model_validator(mode="after")
+            # Wrong on purpose: the learner's validator that forgets ``return self``.
             def check(self) -> Self:  # type: ignore[return]
                 self.low  # noqa: B018
 

@@ -100,12 +100,14 @@ async def test_work_counter_refuses_what_is_not_sqlite() -> None:
             return Raw()
 
     with pytest.raises(TypeError, match="SQLite"):
+        # Wrong on purpose: a fake engine that is not SQLite's.
         async with WorkCounter(Fake()):  # type: ignore[arg-type]
             pass
 
 
 async def test_session_watch_sees_sharing_and_concurrency(library: AsyncEngine) -> None:
     async def count(factory: object, member: int) -> int:
+        # ``factory`` is whichever session factory the test passes.
         async with factory() as session:  # type: ignore[operator]
             return int(await session.scalar(select(func.count()).where(Loan.member_id == member)))
 

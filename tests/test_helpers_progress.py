@@ -228,6 +228,7 @@ def test_overview_is_a_panel_whose_button_refreshes_it(
 ) -> None:
     monkeypatch.setattr(helpers.progress, "load_catalogue", lambda: catalogue)
     panel = overview(store)
+    # ipywidgets ships no types: ``children`` is unknown to mypy.
     button, html = panel.children  # type: ignore[attr-defined]
     assert "Visible checks passed: 0 of 3 exercises" in html.value
 

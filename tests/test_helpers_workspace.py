@@ -213,7 +213,8 @@ def test_split_rejects_a_cell_that_defines_no_top_level_name(source: str) -> Non
 def test_fragment_is_frozen() -> None:
     fragment = split("X = 1")
     with pytest.raises(ValueError, match="frozen"):
-        fragment.body = "Y = 2"
+        # Wrong on purpose: the fragment is frozen.
+        fragment.body = "Y = 2"  # type: ignore[misc]
 
 
 # --- assemble ------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ course outputs [NN-name..]  re-execute solutions in place (committed outputs)
 course grade ASSIGNMENT..   grade a class (every option: course grade -h)
 course report ASSIGNMENT    the graded class at a glance, one HTML page (course report -h)
 course lab-mode MODE        JupyterLab for a learner (quiet, no instructor tools) or an instructor
+course typecheck [--cells ..] mypy --strict: the learner's package (and notebooks' cells)
 """
 
 from __future__ import annotations
@@ -35,6 +36,18 @@ def _outputs(args: argparse.Namespace) -> int:
     for path, seconds in timings.items():
         print(f"executed {path.relative_to(SOLUTIONS.parent)} in {seconds:.1f} s")
     return 0
+
+
+def _typecheck(args: argparse.Namespace) -> int:
+    from coursetools.nbtypes import check
+
+    unknown = sorted(set(args.cells) - set(assignments()))
+    if unknown:
+        print(f"unknown notebook(s): {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    report = check(args.cells)
+    print(report.text)
+    return 0 if report.ok else 1
 
 
 def _lab_mode(args: argparse.Namespace) -> int:
@@ -75,6 +88,17 @@ def main(argv: list[str] | None = None) -> int:
         "grade", help="grade every submission of assignments, in parallel and sandboxed"
     )
     commands.add_parser("report", help="the graded class at a glance: one HTML page")
+    typecheck = commands.add_parser(
+        "typecheck", help="mypy --strict over the learner's package and notebooks' code cells"
+    )
+    typecheck.add_argument(
+        "--cells",
+        nargs="*",
+        default=[],
+        metavar="NN-name",
+        help="notebooks whose every code cell is checked too (the package always is)",
+    )
+    typecheck.set_defaults(run=_typecheck)
     lab_mode = commands.add_parser(
         "lab-mode", help="set up this environment's JupyterLab for a learner or an instructor"
     )

@@ -26,6 +26,7 @@ from helpers import mistakes
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
+E = TypeVar("E", bound=BaseException)
 
 _NOTHING = object()
 _SCALARS = (bool, int, float, str, bytes, type(None))
@@ -246,11 +247,9 @@ def expect_subclass(cls: object, base: type, *, what: str, hint: str | None = No
 
 
 @contextmanager
-def expect_raises(
-    exc_type: type[BaseException], *, what: str, hint: str | None = None
-) -> Iterator[list[BaseException]]:
+def expect_raises(exc_type: type[E], *, what: str, hint: str | None = None) -> Iterator[list[E]]:
     """Check that the ``with`` body raises ``exc_type``; yields a list holding it."""
-    caught: list[BaseException] = []
+    caught: list[E] = []
     try:
         yield caught
     except exc_type as exc:

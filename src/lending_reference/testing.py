@@ -212,8 +212,7 @@ def catalogue(uow: SqlUnitOfWork) -> CatalogueService:
 @pytest.fixture
 def app(session_factory: async_sessionmaker[AsyncSession], clock: FixedClock) -> Iterator[FastAPI]:
     """The app on the test's data and clock; its overrides are cleared afterwards."""
-    # _env_file is pydantic-settings' init-only argument, unknown to mypy.
-    settings = Settings(_env_file=None, database_url=DEFAULT_URL)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=DEFAULT_URL)
     app = create_app(settings, create_tables=False)  # its own engine serves no request
     app.dependency_overrides[get_session_factory] = lambda: session_factory
     app.dependency_overrides[get_clock] = lambda: clock

@@ -40,6 +40,7 @@ class Honest:
 
 
 class LiesAboutClass:
+    # A property over ``__class__``, which mypy will not have: the lie is the point.
     @property  # type: ignore[misc]
     def __class__(self) -> type:
         return int
@@ -143,6 +144,7 @@ def test_a_final_expression_keeps_its_value() -> None:
     tree = instrument(ast.parse("1 + 1"), "tok")
     last = tree.body[-1]
     assert isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)
+    # ``args[0]`` is an ``ast.expr``; the instrumented call's first argument is a Constant.
     assert last.value.args[0].value == "tok"  # type: ignore[attr-defined]
 
 
@@ -180,6 +182,7 @@ def test_namespaces_report_and_undo_patches() -> None:
             return 1
 
     module = types.ModuleType("demo_module")
+    # Patching a module and a class on purpose: the snapshot must see and undo it.
     module.function = len  # type: ignore[attr-defined]
     cell = "/tmp/ipykernel_1/123.py"
     foreign = lambda name: name == cell  # noqa: E731

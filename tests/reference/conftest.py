@@ -180,6 +180,7 @@ class Repos:
         )
 
     async def member(self, email: str = "ada@example.com", **fields: object) -> Member:
+        # ``fields`` are any Member columns the test names; their types are the test's concern.
         return await self.members.add(Member(name="Ada", email=email, **fields))  # type: ignore[arg-type]
 
 

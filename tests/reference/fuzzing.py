@@ -36,7 +36,7 @@ MAX_EXAMPLES = 60
 """Per operation and phase: about 1,500 requests in all, in well under a minute."""
 
 FUZZ_SETTINGS = Settings(
-    _env_file=None,  # type: ignore[call-arg]
+    _env_file=None,
     argon2_time_cost=1,  # PUT /members/{id}/password hashes: the cheapest Argon2 will do
     argon2_memory_kib=8,
     argon2_parallelism=1,

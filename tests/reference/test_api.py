@@ -55,7 +55,7 @@ def settings_for(url: str, **fields: Any) -> Settings:
     The app creates its tables: a test starts from an empty database, not a migrated one.
     """
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=url,
         **{"loan_days": 14, "echo_sql": False, "create_tables": True, **fields},
     )

@@ -176,7 +176,7 @@ async def test_the_drift_check_fails_when_a_model_changes_without_a_migration(
 async def test_a_deployed_app_creates_no_tables_and_serves_a_migrated_database(
     file_database_url: str,
 ) -> None:
-    settings = Settings(_env_file=None, database_url=file_database_url)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=file_database_url)
     assert settings.create_tables is False
     app = create_app(settings)
     async with app.router.lifespan_context(app):

@@ -43,6 +43,7 @@ def book_for(author: Author, **overrides: object) -> Book:
         "author_id": author.id,
     }
     fields.update(overrides)
+    # ``fields`` mixes column values of several types, each the column's own.
     return Book(**fields)  # type: ignore[arg-type]
 
 
@@ -333,6 +334,7 @@ async def test_selectinload_loads_relationships_explicitly(
 
 async def test_relationships_are_not_part_of_the_constructor() -> None:
     with pytest.raises(TypeError):
+        # Wrong on purpose: relationships are not constructor arguments.
         Author(name="x", books=[])  # type: ignore[call-arg]
 
 

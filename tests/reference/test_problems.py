@@ -215,6 +215,7 @@ async def test_an_unexpected_error_is_logged_with_the_id_and_answered_in_general
     assert leaks(response, "RuntimeError", "password", "members") == []
     (record,) = [r for r in caplog.records if r.name == problems.__name__]
     assert record.levelno == logging.ERROR
+    # The request id is an attribute the logging filter adds to the record.
     assert record.request_id == response.headers["x-request-id"]  # type: ignore[attr-defined]
     assert response.headers["x-request-id"] in record.getMessage()
     assert record.exc_info is not None and SECRET in caplog.text

@@ -55,6 +55,7 @@ async def test_rows_are_the_books_list_finds(
 
     async with make_session_factory(seeded)() as session:
         repository = SqlBookRepository(session)
+        # ``criteria`` are keyword filters of several types, from the parametrisation.
         books = await repository.list(**criteria, limit=limit, offset=offset)  # type: ignore[arg-type]
         rows = await repository.list_rows(**criteria, limit=limit, offset=offset)  # type: ignore[arg-type]
     expected = [BookRead.model_validate(book).model_dump() for book in books]
@@ -69,7 +70,7 @@ def test_the_shared_query_orders_and_bounds_every_page() -> None:
 
 async def test_the_route_sends_what_its_response_model_would(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/library.db"
-    settings = Settings(_env_file=None, database_url=url, create_tables=True)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=url, create_tables=True)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         await seed_library(app.state.session_factory.kw["bind"], SMALL)

@@ -40,6 +40,7 @@ def loan_of(member: Member, book: Book, *, returned: bool = False) -> Loan:
 
 
 async def titles(repos: Repos, **filters: object) -> list[str]:
+    # ``filters`` are keyword filters of several types, each the parameter's own.
     return [book.title for book in await repos.books.list(**filters)]  # type: ignore[arg-type]
 
 
@@ -208,6 +209,7 @@ async def test_list_year_bounds_are_inclusive(
     for year in [1990, 2000, 2010]:
         await repos.book(f"From {year}", year=year)
 
+    # ``bounds`` holds year_from/year_to, ints; the other filters are typed otherwise.
     assert [book.year for book in await repos.books.list(**bounds)] == expected  # type: ignore[arg-type]
 
 
@@ -261,6 +263,7 @@ async def test_take_copy_never_goes_below_zero(repos: Repos) -> None:
     taken = [await repos.books.take_copy(book.id) for _ in range(3)]
 
     assert taken == [True, True, False]
+    # The book was just added, so ``get`` finds it (None would fail the test anyway).
     assert (await repos.books.get(book.id)).copies_available == 0  # type: ignore[union-attr]
     if repos.session is not None:  # the row itself, not just the object in the session
         stored = await repos.session.scalar(select(Book.copies_available).where(Book.id == book.id))
@@ -279,6 +282,7 @@ async def test_put_back_copy_never_goes_above_total(repos: Repos) -> None:
     await repos.books.put_back_copy(book.id)
     await repos.books.put_back_copy(999)  # unknown: nothing to do, no error
 
+    # The book was just added, so ``get`` finds it (None would fail the test anyway).
     assert (await repos.books.get(book.id)).copies_available == 2  # type: ignore[union-attr]
 
 
@@ -475,6 +479,7 @@ async def test_mark_returned_closes_an_open_loan_once(
     again = await repos.loans.mark_returned(loan.id, TODAY + timedelta(days=9))
 
     assert (first, again) == (True, False)
+    # The loan was just added, so ``get`` finds it (None would fail the test anyway).
     assert (await repos.loans.get(loan.id)).returned_at == TODAY + timedelta(days=3)  # type: ignore[union-attr]
     assert await repos.loans.find_open(ada.id, dune.id) is None
     assert await repos.loans.count_open(ada.id) == 0

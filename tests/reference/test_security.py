@@ -53,7 +53,7 @@ def settings_for(url: str, **fields: Any) -> Settings:
     names = ("argon2_time_cost", "argon2_memory_kib", "argon2_parallelism")
     cheap = dict(zip(names, CHEAP, strict=True))
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=url,
         create_tables=True,
         token_secret=SecretStr(SECRET),
@@ -438,9 +438,9 @@ def test_the_signing_key_never_prints_nor_appears_in_an_error() -> None:
     settings = settings_for("sqlite+aiosqlite:///:memory:")
     assert SECRET not in repr(settings) and SECRET not in str(settings.model_dump())
     with pytest.raises(ValidationError) as caught:
-        Settings(_env_file=None, token_secret=SecretStr("short but secret"))  # type: ignore[call-arg]
+        Settings(_env_file=None, token_secret=SecretStr("short but secret"))
     assert "short but secret" not in str(caught.value)
-    first, second = Settings(_env_file=None), Settings(_env_file=None)  # type: ignore[call-arg]
+    first, second = Settings(_env_file=None), Settings(_env_file=None)
     assert first.token_secret.get_secret_value() != second.token_secret.get_secret_value()
 
 

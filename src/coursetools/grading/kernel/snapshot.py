@@ -69,6 +69,8 @@ class Held:
     def refill(self) -> None:
         """Put the remembered items back into the (same) container."""
         if isinstance(self.items, tuple):
+            # ``self.value`` is the list or dict ``self.items`` mirrors, typed ``object`` (as
+            # in ``same``).
             self.value[:] = list(self.items)  # type: ignore[index]
         elif isinstance(self.items, dict):
             container: dict[object, object] = self.value  # type: ignore[assignment]

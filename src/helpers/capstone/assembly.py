@@ -28,10 +28,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from helpers.capstone.fragments import fragments_of
-from helpers.checkpoint import BUILT, REFERENCE, Version, layers_for, notebook_number
+from helpers.capstone.fragments import fragments_of, names_used
+from helpers.checkpoint import BUILT, REFERENCE, Version, layers_for, notebook_number, versions
 from helpers.files import write_atomic
 from helpers.workspace import MANIFEST, PACKAGE, Fragment, Workspace, WorkspaceError, assemble
 
@@ -76,6 +76,10 @@ class Choice:
     reason: str | None = None
     additions: tuple[str, ...] = ()
     """For a reference layer: names the learner's capstone cells defined in it since."""
+    updated: tuple[str, ...] = ()
+    """For a learner's layer: definitions brought up to date from the reference."""
+    by: str = ""
+    """The notebook whose revision ``updated`` is (the first one that saves no cells)."""
 
     @property
     def yours(self) -> bool:
@@ -94,19 +98,31 @@ class Assembly:
     """The learner's own revision ids, beside the reference's :data:`REVISIONS`."""
 
 
-_Record = TypeAdapter(dict[str, str])
+class Touched(BaseModel):
+    """What the capstone did to one module of the workspace (``.capstone.json``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = None
+    """Why the whole module is the reference's; None: it is the learner's."""
+    updated: list[str] = []
+    """In a learner's module: the definitions brought up to date from the reference."""
+    by: str = ""
+    """The notebook whose revision those definitions are."""
+
+
+_Record = TypeAdapter(dict[str, Touched])
 
 
 class _Workspace:
-    """The workspace folder, its manifest and the capstone's record of filled modules."""
+    """The workspace folder, its manifest and the capstone's record of what it changed."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.workspace = Workspace(root)
-        self.manifest = self.workspace.fragments()
+        self.manifest = Workspace(root).fragments()
         self.record = self._read_record()
 
-    def _read_record(self) -> dict[str, str]:
+    def _read_record(self) -> dict[str, Touched]:
         path = self.root / RECORD
         if not path.exists():
             return {}
@@ -119,17 +135,63 @@ class _Workspace:
     def module_path(self, module: str) -> Path:
         return self.root / module
 
-    def fill(self, module: str, source: Path, reason: str) -> None:
-        """``module`` becomes the reference's ``source``, one fragment per definition."""
+    def reason(self, module: str) -> str | None:
+        touched = self.record.get(module)
+        return touched.reason if touched and self.module_path(module).exists() else None
+
+    def _keep_original(self, module: str) -> None:
+        """The learner's file, the first time the capstone changes it, into ``replaced/``."""
         path = self.module_path(module)
         if path.exists() and module not in self.record:
             aside = self.root / REPLACED / module
             aside.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, aside)
+
+    def fill(self, module: str, source: Path, reason: str) -> None:
+        """``module`` becomes the reference's ``source``, one fragment per definition."""
+        self._keep_original(module)
         fragments = fragments_of(source.read_text("utf-8"))
         self.manifest[module] = fragments
-        write_atomic(path, assemble(fragments))
-        self.record[module] = reason
+        write_atomic(self.module_path(module), assemble(fragments))
+        self.record[module] = Touched(reason=reason)
+
+    def update(self, module: str, base: Path, latest: Path, notebook: str) -> None:
+        """Bring a learner's module from the reference version ``base`` (the last one whose
+        cells saved it) to ``latest``: each definition ``notebook`` (and any after it) added
+        or changed replaces the learner's of the same name, or joins the module; each one
+        they removed, or that now shadows an import, leaves it. A definition updated once
+        is not touched again (a capstone cell may have redefined it since)."""
+        self.adopt(module)
+        before = {f.names: f.body for f in fragments_of(base.read_text("utf-8"))}
+        after = fragments_of(latest.read_text("utf-8"))
+        done = set(self.record[module].updated) if module in self.record else set()
+        changed = [f for f in after if before.get(f.names) != f.body and not set(f.names) & done]
+        kept_names = {name for f in after for name in f.names}
+        removed = {n for names in before for n in names if n not in kept_names} - done
+        fragments = list(self.manifest[module])
+        for fragment in changed:
+            fragments = _put(fragments, fragment, after)
+        while True:  # a definition brought in may use another that the learner's lacks
+            defined = {name for f in fragments for name in f.names}
+            needed = {name for f in fragments for name in names_used(f.body)} - defined
+            extra = [f for f in after if set(f.names) & needed]
+            if not extra:
+                break
+            changed += extra
+            for fragment in extra:
+                fragments = _put(fragments, fragment, after)
+        fragments = [f for f in fragments if not set(f.names) <= removed]
+        theirs = {name for f in self.manifest[module] for name in f.names}
+        fragments = _hoisted(fragments, [f for f in fragments if not set(f.names) & theirs])
+        imported = {name for f in fragments for s in f.imports for name in _bound(s)}
+        fragments = [f for f in fragments if not set(f.names) & imported]
+        if fragments == self.manifest[module]:
+            return
+        self._keep_original(module)
+        self.manifest[module] = fragments
+        write_atomic(self.module_path(module), assemble(fragments))
+        names = sorted(done | {n for f in changed for n in f.names} | removed)
+        self.record[module] = Touched(updated=names, by=notebook)
 
     def adopt(self, module: str) -> None:
         """A module kept as it is whose manifest entry is missing (damaged, or never made):
@@ -155,11 +217,62 @@ class _Workspace:
                 init = self.root / package / "__init__.py"
                 if not init.exists():
                     write_atomic(init, "")
-        write_atomic(
-            self.root / MANIFEST,
-            TypeAdapter(dict[str, list[Fragment]]).dump_json(self.manifest, indent=1).decode(),
-        )
-        write_atomic(self.root / RECORD, json.dumps(self.record, indent=1, sort_keys=True) + "\n")
+        manifest = TypeAdapter(dict[str, list[Fragment]]).dump_json(self.manifest, indent=1)
+        write_atomic(self.root / MANIFEST, manifest.decode())
+        write_atomic(self.root / RECORD, _Record.dump_json(self.record, indent=1).decode() + "\n")
+
+
+def _put(fragments: list[Fragment], fragment: Fragment, order: list[Fragment]) -> list[Fragment]:
+    """``fragments`` with ``fragment`` in place of those defining its names, or, if none
+    does, before the first that uses it (else after the last one defining a name the
+    reference defines before it).
+
+    A learner's fragment (a cell) may define several names: it is replaced as a whole, by
+    the reference's definitions of all of them (and so on, until no name is left half
+    defined)."""
+    names = set(fragment.names)
+    while True:
+        theirs = [f for f in fragments if set(f.names) & names]
+        grown = names | {n for f in theirs for n in f.names}
+        grown |= {n for f in order if set(f.names) & grown for n in f.names}
+        if grown == names:
+            break
+        names = grown
+    incoming = [f for f in order if set(f.names) & names] if theirs else [fragment]
+    at = next((i for i, f in enumerate(fragments) if set(f.names) & names), None)
+    rest = [f for f in fragments if not set(f.names) & names]
+    if at is None:  # a new definition: before its first use, else where the reference has it
+        users = [i for i, f in enumerate(rest) if names_used(f.body) & names]
+        before = {n for f in order[: order.index(fragment)] for n in f.names}
+        after = max((i + 1 for i, f in enumerate(rest) if set(f.names) & before), default=len(rest))
+        at = min(users) if users else after
+    else:
+        at = sum(1 for f in fragments[:at] if not set(f.names) & names)
+    return [*rest[:at], *incoming, *rest[at:]]
+
+
+def _hoisted(fragments: list[Fragment], new: list[Fragment]) -> list[Fragment]:
+    """``fragments`` with each of the ``new`` ones moved before its first use."""
+    fragments = list(fragments)
+    moved = True
+    while moved:
+        moved = False
+        for fragment in new:
+            at = fragments.index(fragment)
+            users = [
+                i for i, f in enumerate(fragments[:at]) if names_used(f.body) & set(fragment.names)
+            ]
+            if users:
+                fragments.insert(min(users), fragments.pop(at))
+                moved = True
+    return fragments
+
+
+def _bound(statement: str) -> set[str]:
+    node = ast.parse(statement).body[0]
+    if not isinstance(node, ast.Import | ast.ImportFrom):
+        return set()
+    return {(alias.asname or alias.name).split(".")[0] for alias in node.names}
 
 
 def checkpoint() -> dict[str, Version]:
@@ -174,15 +287,18 @@ def assemble_into(root: Path) -> Assembly:
     chosen = checkpoint()
     assembly = Assembly(root)
     reasons: dict[str, str] = {}
-    for layer, version in chosen.items():
+    for layer in chosen:
         module = f"{PACKAGE}/{layer}.py"
-        reason = state.record.get(module) if state.module_path(module).exists() else None
-        reasons[layer] = reason or _static_reason(state.module_path(module), layer, version)
+        reasons[layer] = state.reason(module) or _static_reason(state.module_path(module), layer)
+        stale = _stale(layer)
+        if not reasons[layer] and stale is not None:
+            base, notebook = stale
+            state.update(module, base, chosen[layer].path, notebook)
     _write_project(state, assembly)
     while True:
         for layer, reason in reasons.items():
             module = f"{PACKAGE}/{layer}.py"
-            if reason and state.record.get(module) is None:
+            if reason and state.reason(module) is None:
                 state.fill(module, chosen[layer].path, reason)
         missing = _missing_names(root, chosen, reasons)
         if missing:
@@ -195,9 +311,12 @@ def assemble_into(root: Path) -> Assembly:
     for layer, reason in reasons.items():
         module = f"{PACKAGE}/{layer}.py"
         state.adopt(module)
+        touched = state.record.get(module)
         if reason:
             additions = state.additions(module, chosen[layer].path)
             assembly.layers[layer] = Choice(layer, reason, additions)
+        elif touched and touched.updated:
+            assembly.layers[layer] = Choice(layer, updated=tuple(touched.updated), by=touched.by)
         else:
             assembly.layers[layer] = Choice(layer)
     assembly.revisions = _write_migrations(root)
@@ -205,19 +324,13 @@ def assemble_into(root: Path) -> Assembly:
     return assembly
 
 
-def _static_reason(path: Path, layer: str, version: Version) -> str:
-    """Why the learner's file cannot be used as it stands, or '' when it may be."""
+def _static_reason(path: Path, layer: str) -> str:
+    """Why the learner's file cannot be used at all, or '' when it may be."""
     if not path.is_file():
         builders = [notebook for notebook, layers in BUILT if layer in layers]
         if not any(layer in SAVED.get(notebook, ()) for notebook in builders):
             return f"notebook {_short(builders[0])} builds it and saves no cells to your package"
         return f"not in your package: notebook {_short(builders[0])} builds it"
-    stale = _revised_unsaved(layer, before=NOTEBOOK)
-    if stale:
-        return (
-            f"notebook {_short(stale)} revised it and saves no cells to your package, "
-            "so yours is an earlier version"
-        )
     try:
         ast.parse(path.read_text("utf-8"))
     except (SyntaxError, UnicodeDecodeError, ValueError) as exc:
@@ -226,16 +339,22 @@ def _static_reason(path: Path, layer: str, version: Version) -> str:
     return ""
 
 
-def _revised_unsaved(layer: str, *, before: str) -> str | None:
-    """The last notebook before ``before`` that revised ``layer`` after the learner's cells
-    last saved it, without saving it itself."""
-    limit = notebook_number(before)
-    stale: str | None = None
-    for notebook, layers in BUILT:
-        if notebook_number(notebook) >= limit or layer not in layers:
+def _stale(layer: str) -> tuple[Path, str] | None:
+    """When notebooks before 11 revised ``layer`` after the last one whose cells save it,
+    without saving it themselves: that last saved version's file, and those notebooks."""
+    limit = notebook_number(NOTEBOOK)
+    base: Path | None = None
+    later: list[str] = []
+    for version in versions():
+        if version.layer != layer or notebook_number(version.notebook) >= limit:
             continue
-        stale = None if layer in SAVED.get(notebook, ()) else notebook
-    return stale
+        if layer in SAVED.get(version.notebook, ()):
+            base, later = version.path, []
+        else:
+            later.append(_short(version.notebook))
+    if base is None or not later:
+        return None
+    return base, ("notebooks " if len(later) > 1 else "notebook ") + " and ".join(later)
 
 
 def _short(notebook: str) -> str:
@@ -309,11 +428,11 @@ def _missing_names(
         lacking = sorted(set(needed.get(layer, {})) - defined)
         if lacking:
             users = sorted({user for name in lacking for user in needed[layer][name]})
-            found[layer] = f"yours lacks {_listed(lacking)}, which {_listed(users)} imports"
+            found[layer] = f"yours lacks {listed(lacking)}, which {listed(users)} imports"
     return found
 
 
-def _listed(items: list[str], limit: int = 3) -> str:
+def listed(items: list[str], limit: int = 3) -> str:
     shown = ", ".join(items[:limit])
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
@@ -385,19 +504,15 @@ def _write_project(state: _Workspace, assembly: Assembly) -> None:
         shutil.copyfile(PROJECT / name, target)
     for name in LEARNER_FILES:
         path = state.root / name
-        reason = state.record.get(name) if path.exists() else None
+        reason = state.reason(name)
         if reason is None:
-            if not path.is_file():
-                reason = "not in your package: notebook 07 writes it"
-            else:
-                try:
-                    ast.parse(path.read_text("utf-8"))
-                except (SyntaxError, UnicodeDecodeError, ValueError):
-                    reason = f"yours is not valid Python; it is kept in {REPLACED}/"
-        if reason and state.record.get(name) is None:
+            reason = _static_reason(path, "") if path.is_file() else None
+            reason = reason or (
+                None if path.is_file() else "not in your package: notebook 07 writes it"
+            )
+        if reason and state.reason(name) is None:
             state.fill(name, PROJECT / name, reason)
-        elif reason is None:
-            state.adopt(name)
+        state.adopt(name)
         assembly.files[name] = reason
 
 

@@ -153,3 +153,8 @@ def _absolute(statement: str) -> str:
         raise WorkspaceError(f"only imports from the package itself are supported: {statement}")
     module = f"{PACKAGE}.{node.module}" if node.module else PACKAGE
     return ast.unparse(ast.ImportFrom(module=module, names=node.names, level=0))
+
+
+def names_used(body: str) -> set[str]:
+    """The names a fragment's code reads (its imports aside)."""
+    return _used_names(ast.parse(body).body)

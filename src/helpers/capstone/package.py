@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from helpers.capstone.assembly import REPLACED, REVISIONS, Assembly, assemble_into
+from helpers.capstone.assembly import REPLACED, REVISIONS, Assembly, assemble_into, listed
 from helpers.capstone.commands import CapstoneError, CommandResult, clean_environment, run, tidy
 from helpers.workspace import (
     PACKAGE,
@@ -76,7 +76,13 @@ class Package:
         for layer, choice in self.assembly.layers.items():
             name = f"{PACKAGE}.{layer}".ljust(width)
             if choice.yours:
-                lines.append(f"  {name}  yours")
+                updated = (
+                    f", with the reference's {listed(list(choice.updated))} "
+                    f"({choice.by} revised them)"
+                    if choice.updated
+                    else ""
+                )
+                lines.append(f"  {name}  yours{updated}")
                 continue
             line = f"  {name}  from the reference ({choice.reason})"
             if choice.additions:

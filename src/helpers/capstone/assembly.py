@@ -428,7 +428,7 @@ def _missing_names(
         lacking = sorted(set(needed.get(layer, {})) - defined)
         if lacking:
             users = sorted({user for name in lacking for user in needed[layer][name]})
-            found[layer] = f"yours lacks {listed(lacking)}, which {listed(users)} imports"
+            found[layer] = f"yours lacks {listed(lacking)}, imported by {listed(users)}"
     return found
 
 

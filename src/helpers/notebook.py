@@ -21,12 +21,13 @@ import sys
 from types import TracebackType
 from typing import Any
 
-from helpers.checkpoint import restore
+from helpers.checkpoint import notebook_number, restore
 from helpers.checks import ExerciseFailure
 from helpers.mistakes import in_attribute_error
 from helpers.workspace import Workspace, WorkspaceError, saving_enabled, target_of, workspace_dir
 
 STUB = "raise NotImplementedError()"
+CAPSTONE = "11-capstone"
 RED = "\x1b[1;31m"
 RESET = "\x1b[0m"
 UNSOLVED = (
@@ -46,16 +47,18 @@ def start(notebook_id: str, *, your_package: bool = False) -> None:
 
     With ``your_package`` (the capstone), ``lending`` is the learner's own package in
     the workspace, made whole first (:func:`helpers.capstone.assemble`): only the layers
-    it lacks, or that cannot be used, come from the reference.
+    it lacks, or that cannot be used, come from the reference. (Before the capstone, the
+    workspace's layers that import are used as they are, the reference's for the rest.)
     """
-    if your_package:
+    if your_package and notebook_number(notebook_id) >= notebook_number(CAPSTONE):
         from helpers.capstone import assemble
 
         package = assemble()  # the workspace made whole first: every layer then imports
         restore(notebook_id, workspace=package.root)
         description = package.describe()
     else:
-        description = restore(notebook_id).describe()
+        workspace = workspace_dir() if your_package else None
+        description = restore(notebook_id, workspace=workspace).describe()
     shell = _shell()
     if shell is not None:
         _install(shell, notebook_id)

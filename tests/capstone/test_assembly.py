@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from IPython.core.interactiveshell import InteractiveShell
 
 import helpers.workspace
 from helpers.capstone import Package, assemble
@@ -206,3 +207,32 @@ def test_start_makes_the_workspace_whole_and_imports_it(
     app = sys.modules["lending.app"]
     assert Path(str(app.__file__)).resolve().is_relative_to(root.resolve())
     assert sys.modules["lending.repositories"].SqlMemberRepository is not None
+
+
+@pytest.mark.usefixtures("clean_lending")
+def test_graded_the_kernels_workspace_cells_join_the_private_package(
+    shell: InteractiveShell,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from helpers import start
+
+    instructor = tmp_path / "instructor"
+    instructor.mkdir()
+    monkeypatch.setenv("COURSE_WORKSPACE", str(instructor))
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.setattr(helpers.workspace, "_PRIVATE", [])
+    start("11-capstone", your_package=True)
+    try:
+        cell = "# workspace: lending/services.py\ndef queue_length() -> int:\n    return 0\n"
+        assert shell.run_cell(cell, store_history=False).success
+        assert "Saved to your package: lending/services.py" in capsys.readouterr().out
+        package = assemble()
+        assert package.assembly.layers["services"].additions == ("queue_length",)
+        assert list(instructor.iterdir()) == []
+    finally:
+        shell.set_custom_exc((), None)
+        for hook in list(shell.events.callbacks["post_run_cell"]):
+            if getattr(hook, "__course_hook__", False):
+                shell.events.unregister("post_run_cell", hook)

@@ -75,9 +75,7 @@ def test_migrations_reach_head(package: Package, tmp_path: Path) -> None:
     result = package.upgrade(url)
     assert result.ok and "Running upgrade 0003 -> 0004" in result.output
     with sqlite3.connect(tmp_path / "library.db") as database:
-        assert database.execute("SELECT version_num FROM alembic_version").fetchall() == [
-            ("0004",)
-        ]
+        assert database.execute("SELECT version_num FROM alembic_version").fetchall() == [("0004",)]
 
 
 def test_the_service_answers_over_http_and_stops(package: Package) -> None:

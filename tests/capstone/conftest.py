@@ -13,10 +13,13 @@ from pathlib import Path
 
 from coursetools import nbmeta
 from coursetools.layout import SOLUTIONS, notebook_path
-from helpers.checkpoint import BUILT
+from helpers.capstone.assembly import NOTEBOOK
+from helpers.checkpoint import BUILT, notebook_number
 from helpers.workspace import Workspace, target_of
 
-BEFORE_CAPSTONE = tuple(notebook for notebook, _ in BUILT)
+BEFORE_CAPSTONE = tuple(
+    notebook for notebook, _ in BUILT if notebook_number(notebook) < notebook_number(NOTEBOOK)
+)
 MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 

@@ -236,3 +236,24 @@ def test_graded_the_kernels_workspace_cells_join_the_private_package(
         for hook in list(shell.events.callbacks["post_run_cell"]):
             if getattr(hook, "__course_hook__", False):
                 shell.events.unregister("post_run_cell", hook)
+
+
+def test_an_empty_module_is_replaced(tmp_path: Path) -> None:
+    root = tmp_path / "workspace"
+    (root / "lending").mkdir(parents=True)
+    (root / "lending" / "clock.py").write_text('"""Nothing yet."""\n', "utf-8")
+    package = assemble(root)
+    assert "from the reference (yours defines nothing)" in line_of(package, "clock")
+
+
+def test_assembling_again_changes_nothing(everything: Path, tmp_path: Path) -> None:
+    root = copy_of(everything, tmp_path)
+    first = assemble(root)
+
+    def contents() -> dict[Path, bytes]:
+        return {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+    before = contents()
+    again = assemble(root)
+    assert contents() == before
+    assert again.describe() == first.describe()

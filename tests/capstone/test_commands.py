@@ -112,9 +112,13 @@ def test_the_service_answers_over_http_and_stops(package: Package) -> None:
     assert not answers(base_url)
 
 
-def test_a_fresh_database_is_migrated_before_serving(package: Package) -> None:
-    with package.serve() as base_url:
+def test_a_fresh_database_is_migrated_and_a_failing_block_still_stops_the_server(
+    package: Package,
+) -> None:
+    with pytest.raises(LookupError), package.serve() as base_url:
         assert httpx.get(f"{base_url}/books", timeout=30).json() == []
+        raise LookupError
+    assert not servers() and not answers(base_url)
 
 
 def test_a_busy_port_is_a_clear_error(package: Package) -> None:

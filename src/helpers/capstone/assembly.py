@@ -332,9 +332,12 @@ def _static_reason(path: Path, layer: str) -> str:
             return f"notebook {_short(builders[0])} builds it and saves no cells to your package"
         return f"not in your package: notebook {_short(builders[0])} builds it"
     try:
-        ast.parse(path.read_text("utf-8"))
-    except (SyntaxError, UnicodeDecodeError, ValueError) as exc:
-        where = f" (line {exc.lineno})" if isinstance(exc, SyntaxError) else ""
+        fragments_of(path.read_text("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:  # WorkspaceError: a syntax error, or empty
+        cause = exc.__cause__
+        where = f" (line {cause.lineno})" if isinstance(cause, SyntaxError) else ""
+        if isinstance(exc, WorkspaceError) and cause is None:
+            return "yours defines nothing"
         return f"yours is not valid Python{where}; it is kept in {REPLACED}/"
     return ""
 
@@ -402,6 +405,7 @@ def required_names(root: Path) -> dict[str, dict[str, set[str]]]:
 
 
 def _defined_names(path: Path) -> set[str]:
+    """The names a module binds at top level: definitions, assignments and imports."""
     tree = ast.parse(path.read_text("utf-8"))
     names: set[str] = set()
     for node in tree.body:

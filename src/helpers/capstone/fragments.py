@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import cache
 
 from helpers.workspace import PACKAGE, Fragment, WorkspaceError
 
@@ -22,6 +23,11 @@ from helpers.workspace import PACKAGE, Fragment, WorkspaceError
 def fragments_of(source: str) -> list[Fragment]:
     """``source`` (a module's text) as fragments, in its own order; the module docstring
     is dropped (the workspace writes its own header)."""
+    return list(_fragments(source))
+
+
+@cache
+def _fragments(source: str) -> tuple[Fragment, ...]:
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
@@ -37,10 +43,7 @@ def fragments_of(source: str) -> list[Fragment]:
     chunks = _chunks(lines, statements)
     if not chunks:
         raise WorkspaceError("the module defines nothing at top level")
-    rendered = [
-        (_bound_names(node), _absolute(ast.get_source_segment(source, node) or ""))
-        for node in imports
-    ]
+    rendered = [(_bound_names(node), _absolute(node)) for node in imports]
     everywhere = {name for _, nodes, _ in chunks for name in _used_names(nodes)}
     fragments: list[Fragment] = []
     for position, (names, nodes, text) in enumerate(chunks):
@@ -53,7 +56,7 @@ def fragments_of(source: str) -> list[Fragment]:
             or (position == 0 and not bound & everywhere)  # used by no definition: kept once
         ]
         fragments.append(Fragment(names=tuple(names), imports=tuple(own), body=text))
-    return fragments
+    return tuple(fragments)
 
 
 def _is_docstring(node: ast.stmt) -> bool:
@@ -131,11 +134,18 @@ def _bound_names(node: ast.Import | ast.ImportFrom) -> set[str]:
 def _used_names(nodes: list[ast.stmt]) -> set[str]:
     """Every name the statements read, including those inside string annotations."""
     used: set[str] = set()
+    annotations: list[ast.expr] = []
     for statement in nodes:
         for node in ast.walk(statement):
             if isinstance(node, ast.Name):
                 used.add(node.id)
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            elif isinstance(node, ast.arg | ast.AnnAssign) and node.annotation is not None:
+                annotations.append(node.annotation)
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns:
+                annotations.append(node.returns)
+    for annotation in annotations:
+        for node in ast.walk(annotation):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 try:
                     quoted = ast.parse(node.value, mode="eval")
                 except SyntaxError:
@@ -144,17 +154,20 @@ def _used_names(nodes: list[ast.stmt]) -> set[str]:
     return used
 
 
-def _absolute(statement: str) -> str:
-    """``from .models import Book`` as ``from lending.models import Book``."""
-    node = ast.parse(statement).body[0]
+def _absolute(node: ast.Import | ast.ImportFrom) -> str:
+    """An import as a statement; ``from .models import Book`` as ``from lending.models
+    import Book``."""
     if not isinstance(node, ast.ImportFrom) or node.level == 0:
-        return statement
+        return ast.unparse(node)
     if node.level > 1:
-        raise WorkspaceError(f"only imports from the package itself are supported: {statement}")
+        raise WorkspaceError(
+            f"only imports from the package itself are supported: {ast.unparse(node)}"
+        )
     module = f"{PACKAGE}.{node.module}" if node.module else PACKAGE
     return ast.unparse(ast.ImportFrom(module=module, names=node.names, level=0))
 
 
-def names_used(body: str) -> set[str]:
+@cache
+def names_used(body: str) -> frozenset[str]:
     """The names a fragment's code reads (its imports aside)."""
-    return _used_names(ast.parse(body).body)
+    return frozenset(_used_names(ast.parse(body).body))

@@ -23,6 +23,7 @@ from helpers.capstone.assembly import REPLACED, REVISIONS, Assembly, assemble_in
 from helpers.capstone.commands import CapstoneError, CommandResult, clean_environment, run, tidy
 from helpers.workspace import (
     PACKAGE,
+    WorkspaceError,
     course_root,
     saving_enabled,
     use_private_workspace,
@@ -315,6 +316,8 @@ def assemble(workspace: Path | None = None) -> Package:
         assembly = assemble_into(root)
     except OSError as exc:
         raise CapstoneError(f"your package in {root} cannot be written: {exc}") from exc
+    except WorkspaceError as exc:
+        raise CapstoneError(f"your package in {root} cannot be assembled: {exc}") from exc
     return Package(root, assembly)
 
 

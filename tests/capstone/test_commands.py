@@ -7,8 +7,10 @@ when"): it must serve over real HTTP and pass its tests. One package serves the 
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 import sqlite3
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,6 +20,7 @@ import pytest
 
 from coursetools.postgres import empty_database
 from helpers.capstone import CapstoneError, CommandResult, Package, assemble
+from helpers.capstone.commands import tidy
 from helpers.capstone.package import fresh_sqlite_url
 
 from .conftest import learners_workspace
@@ -183,3 +186,25 @@ async def test_on_postgresql_the_tests_pass(package: Package, postgres_base_url:
     result = package.pytest(await empty_database(postgres_base_url))
     assert result.ok, result
     assert result.summary == "33 passed"
+
+
+def test_a_missing_tool_is_said_in_words(package: Package, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "mypy" else real(name, *a)
+    )
+    result = package.type_check()
+    assert not result.ok
+    assert result.output.startswith("mypy is not installed in this environment")
+
+
+def test_output_names_no_absolute_folder_and_the_summary_no_duration(tmp_path: Path) -> None:
+    root = tmp_path / "workspace"
+    temporary = tempfile.gettempdir()
+    text = f"{root}/lending/models.py:3: error\nsee {temporary}/x.db\n== 3 passed in 1.25s =="
+    shown = tidy(text, root)
+    assert shown.splitlines()[0] == "lending/models.py:3: error"
+    assert "<tmp>/x.db" in shown
+    assert CommandResult("pytest -q", True, shown).summary == "3 passed"
+    long = tidy("\n".join(str(n) for n in range(200)), root)
+    assert long.splitlines()[0] == "... (120 lines above not shown)" and long.endswith("199")

@@ -81,6 +81,18 @@ def test_migrations_reach_head(package: Package, tmp_path: Path) -> None:
         assert database.execute("SELECT version_num FROM alembic_version").fetchall() == [("0004",)]
 
 
+def test_the_models_and_the_migrations_agree(
+    package: Package, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    result = package.check_migrations()
+    assert result.ok and "No new upgrade operations detected" in result.output, result
+    # a learner who did everything: their 02 models, brought up to date with 08's columns
+    everyone = assemble(learners_workspace(tmp_path_factory.mktemp("all") / "workspace"))
+    assert everyone.assembly.layers["models"].yours
+    result = everyone.check_migrations()
+    assert result.ok and "No new upgrade operations detected" in result.output, result
+
+
 def test_the_service_answers_over_http_and_stops(package: Package) -> None:
     url = fresh_sqlite_url()
     package.upgrade(url)

@@ -172,6 +172,19 @@ class Package:
             raise CapstoneError(f"alembic upgrade head failed:\n{result.output}")
         return result
 
+    def check_migrations(self, database_url: str | None = None) -> CommandResult:
+        """``alembic upgrade head`` then ``alembic check``: whether the package's models and
+        its migrations' head agree (ok), or what autogenerate would still add."""
+        url = database_url or fresh_sqlite_url()
+        self.upgrade(url)
+        return run(
+            self.root,
+            "alembic",
+            ["check"],
+            environment={DATABASE_VARIABLE: url},
+            shown="alembic check",
+        )
+
     def create_librarian(
         self, database_url: str, *, name: str, email: str, password: str
     ) -> CommandResult:
@@ -267,6 +280,7 @@ class Package:
                 "mypy",
                 "pytest",
                 "alembic upgrade head",
+                "alembic check   # the models and the migrations agree",
                 'LENDING_LIBRARIAN_PASSWORD="choose one" '
                 "python manage.py create-librarian 'Ada Lovelace' ada@example.org",
                 f"uvicorn --factory {FACTORY} --port 8000   # Ctrl+C stops it",

@@ -18,7 +18,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 import helpers.workspace
 from helpers.capstone import Package, assemble
-from helpers.capstone.assembly import RECORD, REPLACED
+from helpers.capstone.state import RECORD, REPLACED
 from helpers.workspace import MANIFEST, Workspace, saving_enabled, workspace_dir
 
 from .conftest import learners_workspace

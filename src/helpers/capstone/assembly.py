@@ -1,46 +1,38 @@
 """Which version of each layer the learner's package gets, and writing the package.
 
-A learner layer (``lending/<layer>.py`` in the workspace) is kept when
+For each layer of notebook 11's checkpoint (``lending/<layer>.py`` in the workspace):
 
-- it exists and parses;
-- no notebook revised the layer after the learner last saved it (notebook 08 revises the
-  models but saves no cells: the learner's are 02's and lack ``members.joined_on``, which
-  the migrations create, so the package gets the reference's models);
-- it defines every name that the rest of the package imports from it; and
-- it imports, and each class imported from it has the members the reference's has
-  (:mod:`helpers.capstone.probe`, in a process of its own).
+- missing, not Python, or defining nothing: the reference's version from before notebook
+  11 (the capstone's own answers are never handed out);
+- revised by a later notebook that saves no cells (:data:`SAVED`: 08 revises the models,
+  10 the read path): the learner's, brought up to date definition by definition (08's
+  ``Member`` with ``joined_on``, which the migrations create), their other definitions kept
+  (:meth:`helpers.capstone.state.WorkspaceState.update`);
+- then it must define every name the rest of the package imports from it, import, and
+  give each class imported from it the members the reference's has
+  (:mod:`helpers.capstone.requirements`); otherwise it is the reference's.
 
-Every other layer is the reference's version from before notebook 11 (the capstone's own
-answers are never handed out), written into the workspace's fragment manifest one
-top-level definition at a time; the learner's file is kept in ``replaced/``. Which layers
-were filled, and why, is recorded in ``.capstone.json``: a filled layer stays the
-reference's (plus whatever capstone cells add to it) when the package is assembled again.
+The project files around the layers come from ``lending_reference/project``; the
+migrations are the course's ``env.py`` and the reference revisions :data:`REVISIONS`, with
+the learner's own later revisions kept.
 """
 
 from __future__ import annotations
 
-import ast
-import json
-import os
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
-
-from helpers.capstone.fragments import fragments_of, names_used
+from helpers.capstone.fragments import fragments_of
+from helpers.capstone.requirements import missing_names, probe
+from helpers.capstone.state import REPLACED, WorkspaceState
 from helpers.checkpoint import BUILT, REFERENCE, Version, layers_for, notebook_number, versions
-from helpers.files import write_atomic
-from helpers.workspace import MANIFEST, PACKAGE, Fragment, Workspace, WorkspaceError, assemble
+from helpers.workspace import PACKAGE, WorkspaceError
 
 NOTEBOOK = "11-capstone"
 PROJECT = REFERENCE / "project"
 """The package's files that are not layers: pyproject.toml, alembic.ini, the tests' conftest
 files, the reference suite (notebook 07's answers) and manage.py."""
-RECORD = ".capstone.json"
-REPLACED = "replaced"
 
 #: The layers each notebook's workspace cells save (tests/capstone/test_tables.py checks this
 #: against the solution notebooks). Notebooks 08 and 10 save none.
@@ -98,183 +90,6 @@ class Assembly:
     """The learner's own revision ids, beside the reference's :data:`REVISIONS`."""
 
 
-class Touched(BaseModel):
-    """What the capstone did to one module of the workspace (``.capstone.json``)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    reason: str | None = None
-    """Why the whole module is the reference's; None: it is the learner's."""
-    updated: list[str] = []
-    """In a learner's module: the definitions brought up to date from the reference."""
-    by: str = ""
-    """The notebook whose revision those definitions are."""
-
-
-_Record = TypeAdapter(dict[str, Touched])
-
-
-class _Workspace:
-    """The workspace folder, its manifest and the capstone's record of what it changed."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.manifest = Workspace(root).fragments()
-        self.record = self._read_record()
-
-    def _read_record(self) -> dict[str, Touched]:
-        path = self.root / RECORD
-        if not path.exists():
-            return {}
-        try:
-            return _Record.validate_json(path.read_bytes())
-        except ValidationError:
-            path.replace(path.with_suffix(".damaged.json"))
-            return {}
-
-    def module_path(self, module: str) -> Path:
-        return self.root / module
-
-    def reason(self, module: str) -> str | None:
-        touched = self.record.get(module)
-        return touched.reason if touched and self.module_path(module).exists() else None
-
-    def _keep_original(self, module: str) -> None:
-        """The learner's file, the first time the capstone changes it, into ``replaced/``."""
-        path = self.module_path(module)
-        if path.exists() and module not in self.record:
-            aside = self.root / REPLACED / module
-            aside.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, aside)
-
-    def fill(self, module: str, source: Path, reason: str) -> None:
-        """``module`` becomes the reference's ``source``, one fragment per definition."""
-        self._keep_original(module)
-        fragments = fragments_of(source.read_text("utf-8"))
-        self.manifest[module] = fragments
-        write_atomic(self.module_path(module), assemble(fragments))
-        self.record[module] = Touched(reason=reason)
-
-    def update(self, module: str, base: Path, latest: Path, notebook: str) -> None:
-        """Bring a learner's module from the reference version ``base`` (the last one whose
-        cells saved it) to ``latest``: each definition ``notebook`` (and any after it) added
-        or changed replaces the learner's of the same name, or joins the module; each one
-        they removed, or that now shadows an import, leaves it. A definition updated once
-        is not touched again (a capstone cell may have redefined it since)."""
-        self.adopt(module)
-        before = {f.names: f.body for f in fragments_of(base.read_text("utf-8"))}
-        after = fragments_of(latest.read_text("utf-8"))
-        done = set(self.record[module].updated) if module in self.record else set()
-        changed = [f for f in after if before.get(f.names) != f.body and not set(f.names) & done]
-        kept_names = {name for f in after for name in f.names}
-        removed = {n for names in before for n in names if n not in kept_names} - done
-        fragments = list(self.manifest[module])
-        for fragment in changed:
-            fragments = _put(fragments, fragment, after)
-        while True:  # a definition brought in may use another that the learner's lacks
-            defined = {name for f in fragments for name in f.names}
-            needed = {name for f in fragments for name in names_used(f.body)} - defined
-            extra = [f for f in after if set(f.names) & needed]
-            if not extra:
-                break
-            changed += extra
-            for fragment in extra:
-                fragments = _put(fragments, fragment, after)
-        fragments = [f for f in fragments if not set(f.names) <= removed]
-        theirs = {name for f in self.manifest[module] for name in f.names}
-        fragments = _hoisted(fragments, [f for f in fragments if not set(f.names) & theirs])
-        imported = {name for f in fragments for s in f.imports for name in _bound(s)}
-        fragments = [f for f in fragments if not set(f.names) & imported]
-        if fragments == self.manifest[module]:
-            return
-        self._keep_original(module)
-        self.manifest[module] = fragments
-        write_atomic(self.module_path(module), assemble(fragments))
-        names = sorted(done | {n for f in changed for n in f.names} | removed)
-        self.record[module] = Touched(updated=names, by=notebook)
-
-    def adopt(self, module: str) -> None:
-        """A module kept as it is whose manifest entry is missing (damaged, or never made):
-        rebuild the entry from the file, so that saving a cell keeps the rest of it."""
-        if self.manifest.get(module):
-            return
-        self.manifest[module] = fragments_of(self.module_path(module).read_text("utf-8"))
-
-    def additions(self, module: str, source: Path) -> tuple[str, ...]:
-        """Names whose definition in ``module`` is no longer the reference's: what the
-        learner's cells added to a filled module, or redefined in it."""
-        reference = {fragment.body for fragment in fragments_of(source.read_text("utf-8"))}
-        return tuple(
-            name
-            for fragment in self.manifest.get(module, [])
-            if fragment.body not in reference
-            for name in fragment.names
-        )
-
-    def save(self) -> None:
-        for package in {Path(module).parent for module in self.manifest} | {Path(PACKAGE)}:
-            if package != Path("."):
-                init = self.root / package / "__init__.py"
-                if not init.exists():
-                    write_atomic(init, "")
-        manifest = TypeAdapter(dict[str, list[Fragment]]).dump_json(self.manifest, indent=1)
-        write_atomic(self.root / MANIFEST, manifest.decode())
-        write_atomic(self.root / RECORD, _Record.dump_json(self.record, indent=1).decode() + "\n")
-
-
-def _put(fragments: list[Fragment], fragment: Fragment, order: list[Fragment]) -> list[Fragment]:
-    """``fragments`` with ``fragment`` in place of those defining its names, or, if none
-    does, before the first that uses it (else after the last one defining a name the
-    reference defines before it).
-
-    A learner's fragment (a cell) may define several names: it is replaced as a whole, by
-    the reference's definitions of all of them (and so on, until no name is left half
-    defined)."""
-    names = set(fragment.names)
-    while True:
-        theirs = [f for f in fragments if set(f.names) & names]
-        grown = names | {n for f in theirs for n in f.names}
-        grown |= {n for f in order if set(f.names) & grown for n in f.names}
-        if grown == names:
-            break
-        names = grown
-    incoming = [f for f in order if set(f.names) & names] if theirs else [fragment]
-    at = next((i for i, f in enumerate(fragments) if set(f.names) & names), None)
-    rest = [f for f in fragments if not set(f.names) & names]
-    if at is None:  # a new definition: before its first use, else where the reference has it
-        users = [i for i, f in enumerate(rest) if names_used(f.body) & names]
-        before = {n for f in order[: order.index(fragment)] for n in f.names}
-        after = max((i + 1 for i, f in enumerate(rest) if set(f.names) & before), default=len(rest))
-        at = min(users) if users else after
-    else:
-        at = sum(1 for f in fragments[:at] if not set(f.names) & names)
-    return [*rest[:at], *incoming, *rest[at:]]
-
-
-def _hoisted(fragments: list[Fragment], new: list[Fragment]) -> list[Fragment]:
-    """``fragments`` with each of the ``new`` ones moved before its first use."""
-    fragments = list(fragments)
-    moved = True
-    while moved:
-        moved = False
-        for fragment in new:
-            at = fragments.index(fragment)
-            users = [
-                i for i, f in enumerate(fragments[:at]) if names_used(f.body) & set(fragment.names)
-            ]
-            if users:
-                fragments.insert(min(users), fragments.pop(at))
-                moved = True
-    return fragments
-
-
-def _bound(statement: str) -> set[str]:
-    node = ast.parse(statement).body[0]
-    if not isinstance(node, ast.Import | ast.ImportFrom):
-        return set()
-    return {(alias.asname or alias.name).split(".")[0] for alias in node.names}
-
-
 def checkpoint() -> dict[str, Version]:
     """Each layer's reference version from before notebook 11, in loading order."""
     return layers_for(NOTEBOOK)
@@ -283,7 +98,7 @@ def checkpoint() -> dict[str, Version]:
 def assemble_into(root: Path) -> Assembly:
     """Make the workspace at ``root`` a whole package, in place (see the module docstring)."""
     root.mkdir(parents=True, exist_ok=True)
-    state = _Workspace(root)
+    state = WorkspaceState(root)
     chosen = checkpoint()
     assembly = Assembly(root)
     reasons: dict[str, str] = {}
@@ -300,11 +115,11 @@ def assemble_into(root: Path) -> Assembly:
             module = f"{PACKAGE}/{layer}.py"
             if reason and state.reason(module) is None:
                 state.fill(module, chosen[layer].path, reason)
-        missing = _missing_names(root, chosen, reasons)
+        missing = missing_names(root, chosen, reasons)
         if missing:
             reasons.update(missing)
             continue
-        failed = _probe(root, chosen, reasons)
+        failed = probe(root, chosen, reasons)
         if not failed:
             break
         reasons.update(failed)
@@ -364,143 +179,7 @@ def _short(notebook: str) -> str:
     return notebook.split("-", 1)[0]
 
 
-def _files_of_package(root: Path) -> list[Path]:
-    files = [root / f"{PACKAGE}/{layer}.py" for layer in checkpoint()]
-    files += [root / name for name in (*LEARNER_FILES, *COURSE_FILES) if name.endswith(".py")]
-    files.append(root / PACKAGE / "migrations" / "env.py")
-    return [path for path in files if path.is_file()]
-
-
-def imported_names(path: Path) -> dict[str, set[str]]:
-    """Layer -> the names ``path`` imports from it (``from lending.x import y``, or
-    ``from .x import y`` inside the package)."""
-    try:
-        tree = ast.parse(path.read_text("utf-8"))
-    except (SyntaxError, UnicodeDecodeError, ValueError):
-        return {}
-    found: dict[str, set[str]] = {}
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.ImportFrom) or not node.module:
-            continue
-        parts = node.module.split(".")
-        if node.level == 1 and path.parent.name == PACKAGE:
-            layer = parts[0]
-        elif node.level == 0 and parts[0] == PACKAGE and len(parts) > 1:
-            layer = parts[1]
-        else:
-            continue
-        found.setdefault(layer, set()).update(alias.name for alias in node.names)
-    return found
-
-
-def required_names(root: Path) -> dict[str, dict[str, set[str]]]:
-    """Layer -> name -> the package files (relative paths) that import it from the layer."""
-    needed: dict[str, dict[str, set[str]]] = {}
-    for path in _files_of_package(root):
-        where = path.relative_to(root).as_posix()
-        for layer, names in imported_names(path).items():
-            for name in names:
-                needed.setdefault(layer, {}).setdefault(name, set()).add(where)
-    return needed
-
-
-def _defined_names(path: Path) -> set[str]:
-    """The names a module binds at top level: definitions, assignments and imports."""
-    tree = ast.parse(path.read_text("utf-8"))
-    names: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-        elif isinstance(node, ast.Assign | ast.AnnAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
-    return names
-
-
-def _missing_names(
-    root: Path, chosen: dict[str, Version], reasons: dict[str, str]
-) -> dict[str, str]:
-    """Learner layers that lack a name the rest of the package imports from them."""
-    needed = required_names(root)
-    found: dict[str, str] = {}
-    for layer in chosen:
-        if reasons[layer]:
-            continue
-        defined = _defined_names(root / PACKAGE / f"{layer}.py")
-        lacking = sorted(set(needed.get(layer, {})) - defined)
-        if lacking:
-            users = sorted({user for name in lacking for user in needed[layer][name]})
-            found[layer] = f"yours lacks {listed(lacking)}, imported by {listed(users)}"
-    return found
-
-
-def listed(items: list[str], limit: int = 3) -> str:
-    shown = ", ".join(items[:limit])
-    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
-
-
-def class_members(path: Path) -> dict[str, list[str]]:
-    """Class name -> the public names its body defines (methods, fields, attributes)."""
-    tree = ast.parse(path.read_text("utf-8"))
-    members: dict[str, list[str]] = {}
-    for node in tree.body:
-        if not isinstance(node, ast.ClassDef):
-            continue
-        names: list[str] = []
-        for item in node.body:
-            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
-                names.append(item.name)
-            elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
-                names.append(item.target.id)
-            elif isinstance(item, ast.Assign):
-                names += [t.id for t in item.targets if isinstance(t, ast.Name)]
-        members[node.name] = [name for name in names if not name.startswith("_")]
-    return members
-
-
-def _probe(root: Path, chosen: dict[str, Version], reasons: dict[str, str]) -> dict[str, str]:
-    """Import the package in a process of its own; the learner layers to replace, and why."""
-    learners = [layer for layer in chosen if not reasons[layer]]
-    if not learners:
-        return {}
-    needed = required_names(root)
-    checks = {
-        layer: {
-            name: members
-            for name, members in class_members(chosen[layer].path).items()
-            if name in needed.get(layer, {})
-        }
-        for layer in learners
-    }
-    request = {"layers": list(chosen), "yours": learners, "members": checks}
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "LENDING_"))}
-    environment["PYTHONDONTWRITEBYTECODE"] = "1"
-    finished = subprocess.run(
-        [sys.executable, "-m", "helpers.capstone.probe"],
-        input=json.dumps(request),
-        cwd=root,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    try:
-        report = json.loads(finished.stdout.strip().splitlines()[-1])
-        failed: dict[str, str] = report["yours"]
-        broken: str | None = report["broken"]
-    except (IndexError, KeyError, TypeError, json.JSONDecodeError) as exc:
-        raise WorkspaceError(
-            f"checking your package's imports failed:\n{finished.stderr[-2000:]}"
-        ) from exc
-    if broken and not failed:
-        raise WorkspaceError(f"the package does not import, even from the reference: {broken}")
-    return {layer: reason for layer, reason in failed.items() if layer in learners}
-
-
-def _write_project(state: _Workspace, assembly: Assembly) -> None:
+def _write_project(state: WorkspaceState, assembly: Assembly) -> None:
     """The project files: the course's always, the learner's 07 files when they parse."""
     for name in COURSE_FILES:
         target = state.root / name

@@ -20,8 +20,10 @@ from functools import cache
 from pathlib import Path
 from typing import IO
 
-from helpers.capstone.assembly import REPLACED, REVISIONS, Assembly, assemble_into, listed
+from helpers.capstone.assembly import REVISIONS, Assembly, assemble_into
 from helpers.capstone.commands import CapstoneError, CommandResult, clean_environment, run, tidy
+from helpers.capstone.requirements import listed
+from helpers.capstone.state import REPLACED
 from helpers.workspace import (
     PACKAGE,
     WorkspaceError,

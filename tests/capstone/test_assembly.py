@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
+import helpers.capstone.requirements
+import helpers.notebook
 import helpers.workspace
-from helpers.capstone import Package, assemble
+from helpers.capstone import CapstoneError, Package, assemble
 from helpers.capstone.state import RECORD, REPLACED
 from helpers.workspace import MANIFEST, Workspace, saving_enabled, workspace_dir
 
@@ -201,6 +203,7 @@ def test_start_makes_the_workspace_whole_and_imports_it(
     root = learners_workspace(tmp_path / "workspace", ["03-repositories", "07-testing"])
     monkeypatch.setenv("COURSE_WORKSPACE", str(root))
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.setattr(helpers.notebook, "_shell", lambda: None)  # no hooks to leave behind
     start("11-capstone", your_package=True)
     shown = capsys.readouterr().out
     assert "Your package, lending-service, in $COURSE_WORKSPACE:" in shown
@@ -257,3 +260,14 @@ def test_assembling_again_changes_nothing(everything: Path, tmp_path: Path) -> N
     again = assemble(root)
     assert contents() == before
     assert again.describe() == first.describe()
+
+
+def test_a_module_that_never_finishes_importing_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(helpers.capstone.requirements, "PROBE_TIMEOUT_S", 5)
+    root = learners_workspace(tmp_path / "workspace", ["00-orientation"])
+    clock = root / "lending" / "clock.py"
+    clock.write_text(clock.read_text("utf-8") + "\nwhile True:\n    pass\n", "utf-8")
+    with pytest.raises(CapstoneError, match="did not finish within 5 s: a module of yours"):
+        assemble(root)

@@ -19,6 +19,8 @@ from pathlib import Path
 from helpers.checkpoint import Version
 from helpers.workspace import PACKAGE, WorkspaceError
 
+PROBE_TIMEOUT_S = 120
+
 #: Files of the package beside its layers that import from them.
 OTHER_FILES = (
     "conftest.py",
@@ -140,16 +142,22 @@ def probe(root: Path, chosen: dict[str, Version], reasons: dict[str, str]) -> di
     request = {"layers": list(chosen), "yours": learners, "members": checks}
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "LENDING_"))}
     environment["PYTHONDONTWRITEBYTECODE"] = "1"
-    finished = subprocess.run(
-        [sys.executable, "-m", "helpers.capstone.probe"],
-        input=json.dumps(request),
-        cwd=root,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    try:
+        finished = subprocess.run(
+            [sys.executable, "-m", "helpers.capstone.probe"],
+            input=json.dumps(request),
+            cwd=root,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=PROBE_TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise WorkspaceError(
+            f"importing your package did not finish within {PROBE_TIMEOUT_S} s: a module of "
+            "yours runs something at import time that does not end (a loop, a server, input())"
+        ) from exc
     try:
         report = json.loads(finished.stdout.strip().splitlines()[-1])
         failed: dict[str, str] = report["yours"]

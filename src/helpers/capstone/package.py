@@ -87,7 +87,7 @@ class Package:
             if choice.yours:
                 updated = (
                     f", with the reference's {listed(list(choice.updated))} "
-                    f"({choice.by} revised them)"
+                    f"({choice.by} revised {'it' if len(choice.updated) == 1 else 'them'})"
                     if choice.updated
                     else ""
                 )

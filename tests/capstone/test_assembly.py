@@ -20,8 +20,11 @@ import helpers.capstone.requirements
 import helpers.notebook
 import helpers.workspace
 from helpers.capstone import CapstoneError, Package, assemble
+from helpers.capstone.fragments import fragments_of
 from helpers.capstone.state import RECORD, REPLACED
+from helpers.checkpoint import REFERENCE, layers_for
 from helpers.workspace import MANIFEST, Workspace, saving_enabled, workspace_dir
+from helpers.workspace import assemble as assemble_fragments
 
 from .conftest import learners_workspace
 
@@ -271,3 +274,18 @@ def test_a_module_that_never_finishes_importing_is_a_clear_error(
     clock.write_text(clock.read_text("utf-8") + "\nwhile True:\n    pass\n", "utf-8")
     with pytest.raises(CapstoneError, match="did not finish within 5 s: a module of yours"):
         assemble(root)
+
+
+def test_the_answer_key_as_a_package_has_notebook_11s_versions_and_every_revision(
+    tmp_path: Path,
+) -> None:
+    package = assemble(tmp_path / "answers", answers=True)
+    for layer, version in layers_for("11-capstone", inclusive=True).items():
+        written = (package.root / "lending" / f"{layer}.py").read_text("utf-8")
+        assert written == assemble_fragments(fragments_of(version.path.read_text("utf-8")))
+    chain = sorted(p.name[:4] for p in (REFERENCE / "migrations" / "versions").glob("*.py"))
+    assert package.assembly.reference_revisions == tuple(chain)
+    shipped = sorted(
+        p.name[:4] for p in (package.root / "lending/migrations/versions").glob("*.py")
+    )
+    assert shipped == chain

@@ -86,20 +86,27 @@ class Assembly:
     layers: dict[str, Choice] = field(default_factory=dict)
     files: dict[str, str | None] = field(default_factory=dict)
     """Project file -> None (the learner's) or why it is the reference's."""
+    reference_revisions: tuple[str, ...] = REVISIONS
+    """The reference's revision ids in the package."""
     revisions: tuple[str, ...] = ()
-    """The learner's own revision ids, beside the reference's :data:`REVISIONS`."""
+    """The learner's own revision ids, beside the reference's."""
 
 
-def checkpoint() -> dict[str, Version]:
-    """Each layer's reference version from before notebook 11, in loading order."""
-    return layers_for(NOTEBOOK)
+def checkpoint(*, answers: bool = False) -> dict[str, Version]:
+    """Each layer's reference version from before notebook 11 (with ``answers``, 11's own
+    too), in loading order."""
+    return layers_for(NOTEBOOK, inclusive=answers)
 
 
-def assemble_into(root: Path) -> Assembly:
-    """Make the workspace at ``root`` a whole package, in place (see the module docstring)."""
+def assemble_into(root: Path, *, answers: bool = False) -> Assembly:
+    """Make the workspace at ``root`` a whole package, in place (see the module docstring).
+
+    ``answers`` fills missing layers with notebook 11's own reference versions, and adds
+    every reference revision: the answer key as a package, for the course's own tests,
+    never a learner's setup."""
     root.mkdir(parents=True, exist_ok=True)
     state = WorkspaceState(root)
-    chosen = checkpoint()
+    chosen = checkpoint(answers=answers)
     assembly = Assembly(root)
     reasons: dict[str, str] = {}
     for layer in chosen:
@@ -134,7 +141,8 @@ def assemble_into(root: Path) -> Assembly:
             assembly.layers[layer] = Choice(layer, updated=tuple(touched.updated), by=touched.by)
         else:
             assembly.layers[layer] = Choice(layer)
-    assembly.revisions = _write_migrations(root)
+    assembly.reference_revisions = _reference_revisions(answers=answers)
+    assembly.revisions = _write_migrations(root, assembly.reference_revisions)
     state.save()
     return assembly
 
@@ -199,9 +207,17 @@ def _write_project(state: WorkspaceState, assembly: Assembly) -> None:
         assembly.files[name] = reason
 
 
-def _write_migrations(root: Path) -> tuple[str, ...]:
-    """``lending/migrations``: the course's env.py and the reference revisions before 11;
-    a learner's revision file is kept unless it has one of those ids (then it is set aside)."""
+def _reference_revisions(*, answers: bool) -> tuple[str, ...]:
+    """:data:`REVISIONS`, or with ``answers`` every revision of the reference chain."""
+    if not answers:
+        return REVISIONS
+    folder = REFERENCE / "migrations" / "versions"
+    return tuple(sorted(path.name.split("_", 1)[0] for path in folder.glob("*.py")))
+
+
+def _write_migrations(root: Path, revisions: tuple[str, ...]) -> tuple[str, ...]:
+    """``lending/migrations``: the course's env.py and the reference's ``revisions``; a
+    learner's revision file is kept unless it has one of those ids (then it is set aside)."""
     from helpers.migrations import REFERENCE_MIGRATIONS, migrations_folder, revision_of
 
     folder = migrations_folder(root / PACKAGE / "migrations")
@@ -209,7 +225,7 @@ def _write_migrations(root: Path) -> tuple[str, ...]:
     shutil.rmtree(versions / "__pycache__", ignore_errors=True)
     reference = {
         revision: next((REFERENCE_MIGRATIONS / "versions").glob(f"{revision}_*.py"))
-        for revision in REVISIONS
+        for revision in revisions
     }
     own: list[str] = []
     for path in sorted(versions.glob("*.py")):
@@ -219,7 +235,7 @@ def _write_migrations(root: Path) -> tuple[str, ...]:
             revision = None
         if revision in reference and path.read_bytes() == reference[revision].read_bytes():
             continue
-        if revision is None or revision in REVISIONS:
+        if revision is None or revision in reference:
             aside = root / REPLACED / path.relative_to(root)
             aside.parent.mkdir(parents=True, exist_ok=True)
             path.replace(aside)

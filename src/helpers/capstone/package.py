@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import IO
 
-from helpers.capstone.assembly import REVISIONS, Assembly, assemble_into
+from helpers.capstone.assembly import Assembly, assemble_into
 from helpers.capstone.commands import CapstoneError, CommandResult, clean_environment, run, tidy
 from helpers.capstone.requirements import listed
 from helpers.capstone.state import REPLACED
@@ -102,7 +102,8 @@ class Package:
                 f"  {name}: " + ("yours" if reason is None else f"the reference's ({reason})")
             )
         own = f"; yours: {', '.join(self.assembly.revisions)}" if self.assembly.revisions else ""
-        lines.append(f"  migrations: {REVISIONS[0]}-{REVISIONS[-1]} from the reference{own}")
+        ours = self.assembly.reference_revisions
+        lines.append(f"  migrations: {ours[0]}-{ours[-1]} from the reference{own}")
         if (self.root / REPLACED).is_dir():
             lines.append(f"  (your earlier versions of replaced files are in {REPLACED}/)")
         return "\n".join(lines)
@@ -329,15 +330,18 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def assemble(workspace: Path | None = None) -> Package:
+def assemble(workspace: Path | None = None, *, answers: bool = False) -> Package:
     """The learner's workspace (``workspace``, else the course's) made a whole package, in
     place. Under nbgrader, a private temporary folder instead, from the reference and this
-    kernel's own workspace cells (the setup cell makes later cells save there)."""
+    kernel's own workspace cells (the setup cell makes later cells save there).
+
+    ``answers`` (the course's own tests only, with a folder of their own) fills every gap
+    with notebook 11's reference versions and revisions too: the whole answer key."""
     if workspace is None and not saving_enabled():
         workspace = _private_workspace()
     root = (workspace or workspace_dir()).expanduser().resolve()
     try:
-        assembly = assemble_into(root)
+        assembly = assemble_into(root, answers=answers)
     except OSError as exc:
         raise CapstoneError(f"your package in {root} cannot be written: {exc}") from exc
     except WorkspaceError as exc:

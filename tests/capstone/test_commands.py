@@ -35,8 +35,9 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Package:
 
 
 @pytest.fixture(scope="module")
-def reference_package(tmp_path_factory: pytest.TempPathFactory) -> Package:
-    return assemble(tmp_path_factory.mktemp("nobody") / "workspace")
+def answer_key(tmp_path_factory: pytest.TempPathFactory) -> Package:
+    """The reference as a package, notebook 11's own versions and revisions included."""
+    return assemble(tmp_path_factory.mktemp("answers") / "workspace", answers=True)
 
 
 def servers() -> list[psutil.Process]:
@@ -59,8 +60,9 @@ def test_ruff_passes_on_the_assembled_package(package: Package) -> None:
     assert result.command == "ruff check . && ruff format --check ."
 
 
-def test_the_type_checker_runs_and_reports(package: Package, reference_package: Package) -> None:
-    assert reference_package.type_check().ok, reference_package.type_check()
+def test_the_type_checker_runs_and_reports(package: Package, answer_key: Package) -> None:
+    checked = answer_key.type_check()
+    assert checked.ok, checked
     result = package.type_check()  # notebook 07's cells carry no ignore for _env_file
     assert result.command == "mypy"
     assert result.summary.startswith(("Success: no issues found", "Found ")), result
@@ -71,6 +73,16 @@ def test_the_tests_pass_under_plain_pytest(package: Package) -> None:
     assert result.ok, result
     assert result.summary == "33 passed", result
     assert str(package.root) not in result.output
+    one = package.pytest(arguments=["-k", "TestLoanLimit"])
+    assert (one.command, one.summary) == ("pytest -q -k TestLoanLimit", "6 passed, 27 deselected")
+
+
+def test_the_answer_key_passes_its_tests_and_its_models_match_its_migrations(
+    answer_key: Package,
+) -> None:
+    assert answer_key.pytest().ok
+    result = answer_key.check_migrations()
+    assert result.ok and "No new upgrade operations detected" in result.output, result
 
 
 def test_migrations_reach_head(package: Package, tmp_path: Path) -> None:

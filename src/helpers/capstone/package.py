@@ -13,7 +13,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -147,17 +147,24 @@ class Package:
         # package, and a second run re-reads the libraries' analysis instead of redoing it
         return run(self.root, "mypy", ["--cache-dir", str(_mypy_cache())], shown="mypy")
 
-    def pytest(self, database_url: str | None = None, *, timeout: float = 600.0) -> CommandResult:
-        """The package's tests under plain ``pytest``; on ``database_url`` (an empty
-        database: the tests create the tables), else on a fresh SQLite file."""
+    def pytest(
+        self,
+        database_url: str | None = None,
+        *,
+        arguments: Sequence[str] = (),
+        timeout: float = 600.0,
+    ) -> CommandResult:
+        """The package's tests under plain ``pytest -q`` (plus ``arguments``, such as one
+        test file or ``-k name``); on ``database_url`` (an empty database: the tests create
+        the tables), else on a fresh SQLite file."""
         url = database_url or fresh_sqlite_url()
         return run(
             self.root,
             "pytest",
-            ["-q"],
+            ["-q", *arguments],
             environment={TEST_DATABASE_VARIABLE: url},
             timeout=timeout,
-            shown="pytest -q",
+            shown=" ".join(["pytest -q", *map(shlex.quote, arguments)]),
         )
 
     def upgrade(self, database_url: str | None = None, *, check: bool = True) -> CommandResult:

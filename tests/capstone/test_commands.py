@@ -174,6 +174,15 @@ def test_a_failed_migration_is_a_clear_error_with_alembics_output(package: Packa
     assert isinstance(result, CommandResult) and not result.ok
 
 
+def test_the_package_shows_no_absolute_path(
+    package: Package, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COURSE_WORKSPACE", str(package.root))
+    assert repr(package).startswith("Package(root='$COURSE_WORKSPACE', from_reference=(")
+    assert str(package.root) not in package.describe() + package.terminal_commands()
+    assert 'cd "$COURSE_WORKSPACE"' in package.terminal_commands()
+
+
 def test_the_terminal_commands_are_the_same_commands(package: Package) -> None:
     commands = package.terminal_commands()
     for line in ("alembic upgrade head", "pytest", "mypy", "ruff check . && ruff format --check ."):

@@ -74,6 +74,9 @@ class Package:
     root: Path
     assembly: Assembly
 
+    def __repr__(self) -> str:  # a notebook's last expression: no absolute path in outputs
+        return f"Package(root={self.shown_root()!r}, from_reference={self.layers_from_reference})"
+
     @property
     def layers_from_reference(self) -> tuple[str, ...]:
         return tuple(layer for layer, choice in self.assembly.layers.items() if not choice.yours)

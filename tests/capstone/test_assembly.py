@@ -194,6 +194,9 @@ def test_under_nbgrader_a_private_folder_is_used(
     assert sorted(p.relative_to(instructor) for p in instructor.rglob("*")) == before
     assert "clock" in package.layers_from_reference  # the instructor's clock is not used
     assert workspace_dir() == package.root and saving_enabled()
+    assert "in a private temporary folder (graded: your workspace is not used):" in (
+        package.describe()
+    )
     assert assemble().root == package.root  # the setup cell again: the same folder
 
 

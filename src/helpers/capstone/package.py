@@ -28,6 +28,7 @@ from helpers.workspace import (
     PACKAGE,
     WorkspaceError,
     course_root,
+    private_workspace,
     saving_enabled,
     use_private_workspace,
     workspace_dir,
@@ -114,6 +115,9 @@ class Package:
     def shown_root(self) -> str:
         """The package's folder as a learner types it: relative to the course's folder, or
         ``$COURSE_WORKSPACE``; the absolute path only when it is neither."""
+        private = private_workspace()
+        if private is not None and private.resolve() == self.root.resolve():
+            return "a private temporary folder (graded: your workspace is not used)"
         configured = os.environ.get("COURSE_WORKSPACE")
         if configured and Path(configured).expanduser().resolve() == self.root.resolve():
             return "$COURSE_WORKSPACE"
@@ -284,7 +288,9 @@ class Package:
         """The same commands for a terminal (from the course's folder, in the course's
         environment)."""
         url = database_url or "sqlite+aiosqlite:///./lending.db"
-        folder = self.shown_root()
+        private = private_workspace()
+        graded = private is not None and private.resolve() == self.root.resolve()
+        folder = str(self.root) if graded else self.shown_root()
         return "\n".join(
             [
                 f'cd "{folder}"' if folder.startswith("$") else f"cd {shlex.quote(folder)}",
@@ -360,8 +366,6 @@ def assemble(workspace: Path | None = None, *, answers: bool = False) -> Package
 
 
 def _private_workspace() -> Path:
-    from helpers.workspace import private_workspace
-
     existing = private_workspace()
     if existing is not None:
         return existing

@@ -292,3 +292,12 @@ def test_the_answer_key_as_a_package_has_notebook_11s_versions_and_every_revisio
         p.name[:4] for p in (package.root / "lending/migrations/versions").glob("*.py")
     )
     assert shipped == chain
+
+
+def test_a_layer_that_breaks_another_inside_a_library_is_replaced(tmp_path: Path) -> None:
+    root = learners_workspace(tmp_path / "workspace", ["01-schemas"])
+    schemas = root / "lending" / "schemas.py"
+    schemas.write_text(schemas.read_text("utf-8") + "\n\nBookRead = 5\n", "utf-8")
+    package = assemble(root)  # pydantic refuses the read path's TypeAdapter of BookRead
+    line = line_of(package, "schemas")
+    assert "from the reference (lending.reads fails to import with yours (Pydantic" in line

@@ -3,9 +3,10 @@
 Run as ``python -m helpers.capstone.probe`` in the package's folder, with a JSON request on
 stdin: ``layers`` (every layer, in loading order), ``yours`` (the learner's among them) and
 ``members`` (layer -> class -> the members the reference's class has). It prints one JSON
-line: ``yours`` (learner layer -> why it cannot be used) and ``broken`` (a failure that no
-learner layer explains, or null). A process of its own, because importing the learner's
-code may fail in any way, and the kernel's ``lending`` must not be touched by a trial.
+line: ``yours`` (learner layer -> why it cannot be used) and ``broken`` (a reference layer
+that failed with no learner file on the traceback, ``{"layer", "why"}``, or null). A process
+of its own, because importing the learner's code may fail in any way, and the kernel's
+``lending`` must not be touched by a trial.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def probe(
         try:
             importlib.import_module(f"{PACKAGE}.{layer}")
         except BaseException as exc:  # the learner's code may raise anything, SystemExit too
-            why = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+            why = " ".join(f"{type(exc).__name__}: {exc}".split())
+            why = why if len(why) <= 160 else why[:159] + "…"
             frames = traceback.extract_tb(exc.__traceback__)
             blamed = [files[path] for f in frames if (path := Path(f.filename).resolve()) in files]
             if layer in yours:
@@ -50,7 +52,7 @@ def probe(
             elif blamed:
                 failed[blamed[-1]] = f"{PACKAGE}.{layer} fails to import with yours ({why})"
             else:
-                return {"yours": failed, "broken": f"{PACKAGE}.{layer}: {why}"}
+                return {"yours": failed, "broken": {"layer": layer, "why": why}}
             return {"yours": failed, "broken": None}
     for layer, classes in members.items():
         module = sys.modules[f"{PACKAGE}.{layer}"]

@@ -48,7 +48,7 @@ def imported_names(path: Path) -> dict[str, set[str]]:
         if not isinstance(node, ast.ImportFrom) or not node.module:
             continue
         parts = node.module.split(".")
-        if node.level == 1 and path.parent.name == PACKAGE:
+        if node.level == 1:  # inside the package (the reference's style)
             layer = parts[0]
         elif node.level == 0 and parts[0] == PACKAGE and len(parts) > 1:
             layer = parts[1]
@@ -161,11 +161,18 @@ def probe(root: Path, chosen: dict[str, Version], reasons: dict[str, str]) -> di
     try:
         report = json.loads(finished.stdout.strip().splitlines()[-1])
         failed: dict[str, str] = report["yours"]
-        broken: str | None = report["broken"]
+        broken: dict[str, str] | None = report["broken"]
     except (IndexError, KeyError, TypeError, json.JSONDecodeError) as exc:
         raise WorkspaceError(
             f"checking your package's imports failed:\n{finished.stderr[-2000:]}"
         ) from exc
     if broken and not failed:
-        raise WorkspaceError(f"the package does not import, even from the reference: {broken}")
+        # a reference layer failed inside library code: blame the learner layers it imports
+        layer, why = broken["layer"], broken["why"]
+        suspects = set(imported_names(chosen[layer].path)) & set(learners)
+        if not suspects:
+            raise WorkspaceError(
+                f"{PACKAGE}.{layer} does not import, even from the reference: {why}"
+            )
+        failed = {s: f"{PACKAGE}.{layer} fails to import with yours ({why})" for s in suspects}
     return {layer: reason for layer, reason in failed.items() if layer in learners}

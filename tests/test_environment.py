@@ -77,9 +77,10 @@ def test_the_learner_installs_none_of_the_maintainers_tools() -> None:
     extras = project["optional-dependencies"]
     tools = {Requirement(line).name for group in extras.values() for line in group}
     assert runtime & tools == set()
-    assert {"playwright", "nbval", "ruff", "dask"} <= tools
-    # pytest is the learner's own tool from notebook 07 on: it runs their tests
-    assert "pytest" in runtime
+    assert {"playwright", "nbval", "dask"} <= tools
+    # pytest is the learner's own tool from notebook 07 on: it runs their tests; ruff from
+    # notebook 11 on, which lints their package
+    assert {"pytest", "ruff"} <= runtime
 
 
 def test_readme_starts_with_the_two_commands_and_binder_opens_notebook_00() -> None:

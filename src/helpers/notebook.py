@@ -21,12 +21,13 @@ import sys
 from types import TracebackType
 from typing import Any
 
-from helpers.checkpoint import restore
+from helpers.checkpoint import notebook_number, restore
 from helpers.checks import ExerciseFailure
 from helpers.mistakes import in_attribute_error
 from helpers.workspace import Workspace, WorkspaceError, saving_enabled, target_of, workspace_dir
 
 STUB = "raise NotImplementedError()"
+CAPSTONE = "11-capstone"
 RED = "\x1b[1;31m"
 RESET = "\x1b[0m"
 UNSOLVED = (
@@ -45,15 +46,24 @@ def start(notebook_id: str, *, your_package: bool = False) -> None:
     """Prepare the kernel for notebook ``notebook_id`` and restore earlier layers.
 
     With ``your_package`` (the capstone), ``lending`` is the learner's own package in
-    the workspace, and only the layers it lacks (or that fail to import) come from
-    the reference.
+    the workspace, made whole first (:func:`helpers.capstone.assemble`): only the layers
+    it lacks, or that cannot be used, come from the reference. (Before the capstone, the
+    workspace's layers that import are used as they are, the reference's for the rest.)
     """
-    checkpoint = restore(notebook_id, workspace=workspace_dir() if your_package else None)
+    if your_package and notebook_number(notebook_id) >= notebook_number(CAPSTONE):
+        from helpers.capstone import assemble
+
+        package = assemble()  # the workspace made whole first: every layer then imports
+        restore(notebook_id, workspace=package.root)
+        description = package.describe()
+    else:
+        workspace = workspace_dir() if your_package else None
+        description = restore(notebook_id, workspace=workspace).describe()
     shell = _shell()
     if shell is not None:
         _install(shell, notebook_id)
     print(f"Lending-library course, notebook {notebook_id}: ready.")
-    print(checkpoint.describe())
+    print(description)
 
 
 def _shell() -> Any:

@@ -107,14 +107,16 @@ def _solution_lines(source: str) -> set[int]:
     return chosen if found else set(range(1, len(lines) + 1))
 
 
-def _replace(source: str, node: ast.AST, text: str) -> str:
+def _replace(source: str, node: ast.expr | ast.stmt, text: str) -> str:
     """``source`` with ``node``'s segment (positions in UTF-8 bytes) replaced by ``text``."""
     data = source.encode()
     starts = [0]
     for line in source.splitlines(keepends=True):
         starts.append(starts[-1] + len(line.encode()))
-    begin = starts[node.lineno - 1] + node.col_offset  # type: ignore[attr-defined]  # expr/stmt
-    end = starts[node.end_lineno - 1] + node.end_col_offset  # type: ignore[attr-defined]
+    begin = starts[node.lineno - 1] + node.col_offset
+    if node.end_lineno is None or node.end_col_offset is None:  # parsed nodes have both
+        raise ValueError(f"no end position: {ast.dump(node)}")
+    end = starts[node.end_lineno - 1] + node.end_col_offset
     return (data[:begin] + text.encode() + data[end:]).decode()
 
 

@@ -264,7 +264,7 @@ class TestMissingMember:
         ],
     )
     async def test_an_unknown_member_is_a_404_problem(
-        self, client: httpx.AsyncClient, method: str, path: str, body: dict | None
+        self, client: httpx.AsyncClient, method: str, path: str, body: dict[str, object] | None
     ) -> None:
         response = await client.request(method, path, json=body)
         assert response.status_code == 404

@@ -12,7 +12,7 @@ import pytest
 
 from coursetools.grading.kernel import runtime
 from coursetools.grading.kernel.instrument import PreparedTree, instrument
-from coursetools.grading.kernel.snapshot import Namespace, Place
+from coursetools.grading.kernel.snapshot import Namespace, Place, Watch
 
 TRUSTED = runtime.Runtime(("/nowhere/",))
 
@@ -212,3 +212,48 @@ def test_install_puts_the_functions_in_builtins() -> None:
                 delattr(builtins, name)
             else:
                 setattr(builtins, name, value)
+
+
+def test_a_watch_names_every_snapshot_whose_own_check_could_see_a_change() -> None:
+    class Target:
+        def method(self) -> int:
+            return 1
+
+        def other(self) -> int:
+            return 2
+
+    module = types.ModuleType("watched_module")
+    module.function = len  # type: ignore[attr-defined]
+    modules = {"watched_module": module}
+    foreign = lambda name: False  # noqa: E731
+    snapshots = [
+        Namespace.take("Target", Target, foreign),
+        Namespace.take("m", module, foreign),
+        Place.take("modules[m]", modules, "watched_module"),
+    ]
+    watch = Watch()
+    assert all(watch.add(snapshot) for snapshot in snapshots)
+    assert not watch.add(Place.take("a list", types.SimpleNamespace(hooks=[]), "hooks"))
+
+    def own_checks() -> list[bool]:
+        return [
+            bool(s.changed(foreign)) if isinstance(s, Namespace) else s.changed() for s in snapshots
+        ]
+
+    assert watch.suspects() == [] and own_checks() == [False, False, False]
+    module.counter = 1  # type: ignore[attr-defined]  # a module gains a global: its own check decides
+    assert watch.suspects() == [snapshots[1]] and own_checks() == [False, False, False]
+    modules["another"] = module
+    assert watch.suspects() == [snapshots[1]]
+    for patch in (
+        lambda: setattr(Target, "method", lambda self: 3),
+        lambda: delattr(Target, "other"),
+        lambda: setattr(module, "function", abs),
+        lambda: modules.__setitem__("watched_module", types.ModuleType("impostor")),
+        lambda: modules.pop("watched_module"),
+    ):
+        patch()
+        assert watch.suspects() == snapshots and any(own_checks())
+        for snapshot in snapshots:
+            snapshot.restore(foreign) if isinstance(snapshot, Namespace) else snapshot.restore()
+        assert not any(own_checks())

@@ -35,7 +35,14 @@ import types
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from coursetools.grading.kernel.snapshot import MISSING, Namespace, Place, get, is_code_like
+from coursetools.grading.kernel.snapshot import (
+    MISSING,
+    Namespace,
+    Place,
+    Watch,
+    get,
+    is_code_like,
+)
 
 # The grading machinery and what it runs on; never the service the learner builds.
 PROTECTED_PACKAGES = frozenset(
@@ -157,6 +164,8 @@ class Guard:
         self.cell_file = cell_file
         self._stdlib = frozenset(sys.stdlib_module_names)
         self._sealed: list[Place | Namespace] = []
+        self._watch = Watch()  # most of ``_sealed``, checked in one pass
+        self._unwatched: list[Place | Namespace] = []  # the rest of ``_sealed``
         self._pipeline: list[Place] = []
         self._overrides: dict[str, tuple[object, frozenset[str]]] = {}
         self._bindings: dict[str, Place] = {}
@@ -178,8 +187,9 @@ class Guard:
 
     def seal(self) -> None:
         """Remember builtins, sys hooks and trusted modules; make ``helpers`` read-only."""
-        self._sealed = [Namespace.take("builtins", builtins, self.cell_file)]
-        self._sealed += [Place.take(f"sys.{hook}", sys, hook) for hook in SYS_HOOKS]
+        self._seal(Namespace.take("builtins", builtins, self.cell_file))
+        for hook in SYS_HOOKS:
+            self._seal(Place.take(f"sys.{hook}", sys, hook))
         self._modules: set[str] = set()
         self._adopt_modules()
         self._take_pipeline()
@@ -194,14 +204,19 @@ class Guard:
             ):
                 continue
             self._modules.add(name)
-            self._sealed.append(Place.take(f"sys.modules[{name!r}]", sys.modules, name))
-            self._sealed.append(Namespace.take(name, module, self.cell_file))
+            self._seal(Place.take(f"sys.modules[{name!r}]", sys.modules, name))
+            self._seal(Namespace.take(name, module, self.cell_file))
             for value in list(vars(module).values()):
                 if isinstance(value, type) and value.__module__ == name:
                     label = f"{name}.{value.__qualname__}"
-                    self._sealed.append(Namespace.take(label, value, self.cell_file))
+                    self._seal(Namespace.take(label, value, self.cell_file))
             if _top(name) in SEALED_PACKAGES and type(module) is types.ModuleType:
                 module.__class__ = SealedModule
+
+    def _seal(self, item: Place | Namespace) -> None:
+        self._sealed.append(item)
+        if not self._watch.add(item):
+            self._unwatched.append(item)
 
     def before_answer(self) -> None:
         """An answer cell is about to run: the next trusted cell starts by restoring."""
@@ -307,7 +322,9 @@ class Guard:
         """Labels of what differs from the snapshots, and the snapshots to restore."""
         found: list[str] = []
         items: list[Place | Namespace] = []
-        for item in [*self._sealed, *self._pipeline, *self._bindings.values()]:
+        checked = {id(item) for item in [*self._unwatched, *self._watch.suspects()]}
+        sealed = [item for item in self._sealed if id(item) in checked]
+        for item in [*sealed, *self._pipeline, *self._bindings.values()]:
             if isinstance(item, Namespace):
                 labels = item.changed(self.cell_file)
             else:

@@ -257,3 +257,33 @@ def test_a_watch_names_every_snapshot_whose_own_check_could_see_a_change() -> No
         for snapshot in snapshots:
             snapshot.restore(foreign) if isinstance(snapshot, Namespace) else snapshot.restore()
         assert not any(own_checks())
+
+
+def test_a_snapshot_is_current_only_while_taking_it_again_would_give_the_same() -> None:
+    class Target:
+        setting = None
+
+        def method(self) -> int:
+            return 1
+
+    never = lambda name: False  # noqa: E731
+    snapshot = Namespace.take("Target", Target, never)
+    assert snapshot.current()
+    for patch, undo in (
+        (lambda: setattr(Target, "method", lambda self: 2), lambda: None),
+        (lambda: setattr(Target, "setting", len), lambda: setattr(Target, "setting", None)),
+        (lambda: setattr(Target, "added", 1), lambda: delattr(Target, "added")),
+        (lambda: delattr(Target, "setting"), lambda: setattr(Target, "setting", None)),
+    ):
+        patch()
+        assert not snapshot.current()
+        undo()
+        snapshot.restore(never)
+        assert snapshot.current()
+    assert Target().method() == 1
+    cell = "/tmp/ipykernel_1/9.py"
+    exec(compile("def sneaky(self): pass", cell, "exec"), namespace := {})
+    Target.sneaky = namespace["sneaky"]  # type: ignore[attr-defined]
+    tainted = Namespace.take("Target", Target, lambda name: name == cell)
+    assert tainted.tainted == ("sneaky",) and not tainted.current()
+    assert cell in Namespace.take("Target", Target, never).files()

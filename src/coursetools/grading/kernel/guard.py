@@ -32,7 +32,7 @@ import ast
 import builtins
 import sys
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from coursetools.grading.kernel.snapshot import (
@@ -156,13 +156,48 @@ def _resolve(root: object, path: str) -> object:
     return value
 
 
+def _protected_name(name: str) -> bool:
+    top = _top(name)
+    return top in PROTECTED_PACKAGES or (top in sys.stdlib_module_names and top != "__main__")
+
+
+def _namespaces(name: str, module: types.ModuleType) -> Iterator[tuple[str, object]]:
+    """A protected module's namespaces: its own, and its classes'."""
+    yield name, module
+    for value in list(vars(module).values()):
+        if isinstance(value, type) and value.__module__ == name:
+            yield f"{name}.{value.__qualname__}", value
+
+
+_presealed: dict[str, Namespace] = {}
+_presealed_files: set[str] = set()
+
+
+def preseal() -> None:
+    """Snapshot the protected modules loaded now (in the zygote, before it forks kernels).
+
+    Taking these snapshots was most of a kernel's seal. A kernel seals before
+    its first cell runs; it adopts a presealed snapshot only if taking it
+    again would give the same one (:meth:`Namespace.current`), and none if
+    any of their functions comes from what the kernel counts as a cell file.
+    """
+    for name, module in list(sys.modules.items()):
+        if not isinstance(module, types.ModuleType) or not _protected_name(name):
+            continue
+        for label, owner in _namespaces(name, module):
+            found = _presealed.get(label)
+            if found is None or found.owner is not owner or not found.current():
+                snapshot = Namespace.take(label, owner, lambda filename: False)
+                _presealed[label] = snapshot
+                _presealed_files.update(snapshot.files())
+
+
 class Guard:
     """Protects the grader's state in one kernel; see the module docstring."""
 
     def __init__(self, shell: Any, cell_file: Callable[[object], bool]) -> None:
         self.shell = shell
         self.cell_file = cell_file
-        self._stdlib = frozenset(sys.stdlib_module_names)
         self._sealed: list[Place | Namespace] = []
         self._watch = Watch()  # most of ``_sealed``, checked in one pass
         self._unwatched: list[Place | Namespace] = []  # the rest of ``_sealed``
@@ -176,8 +211,7 @@ class Guard:
     # -- what is protected -------------------------------------------------
 
     def _protected_module(self, name: str) -> bool:
-        top = _top(name)
-        return top in PROTECTED_PACKAGES or (top in self._stdlib and top != "__main__")
+        return _protected_name(name)
 
     def _protected_object(self, value: object) -> bool:
         if isinstance(value, types.ModuleType):
@@ -191,7 +225,11 @@ class Guard:
         for hook in SYS_HOOKS:
             self._seal(Place.take(f"sys.{hook}", sys, hook))
         self._modules: set[str] = set()
+        if any(self.cell_file(filename) for filename in _presealed_files):
+            _presealed.clear()
         self._adopt_modules()
+        _presealed.clear()
+        _presealed_files.clear()
         self._take_pipeline()
 
     def _adopt_modules(self) -> None:
@@ -205,11 +243,11 @@ class Guard:
                 continue
             self._modules.add(name)
             self._seal(Place.take(f"sys.modules[{name!r}]", sys.modules, name))
-            self._seal(Namespace.take(name, module, self.cell_file))
-            for value in list(vars(module).values()):
-                if isinstance(value, type) and value.__module__ == name:
-                    label = f"{name}.{value.__qualname__}"
-                    self._seal(Namespace.take(label, value, self.cell_file))
+            for label, owner in _namespaces(name, module):
+                ready = _presealed.get(label)
+                if ready is None or ready.owner is not owner or not ready.current():
+                    ready = Namespace.take(label, owner, self.cell_file)
+                self._seal(ready)
             if _top(name) in SEALED_PACKAGES and type(module) is types.ModuleType:
                 module.__class__ = SealedModule
 

@@ -153,6 +153,30 @@ class Namespace:
         entries = {k: v for k, v in items.items() if is_code_like(v) and k not in tainted}
         return cls(label, owner, entries, frozenset(items) - set(tainted), tainted)
 
+    def current(self) -> bool:
+        """Whether taking this snapshot again would give the same one, if nothing in it is
+        foreign: the same names, as many code-like entries, the same objects under them."""
+        if self.tainted:
+            return False
+        try:
+            mapping = vars(self.owner)
+        except TypeError:
+            return False
+        keys, values = self._keys_values
+        return (
+            mapping.keys() == self.names
+            and sum(map(isinstance, mapping.values(), itertools.repeat(_CODE_LIKE))) == len(keys)
+            and not any(map(operator.is_not, map(mapping.get, keys), values))
+        )
+
+    def files(self) -> set[str]:
+        """The files its functions' code comes from (what decides if one is foreign)."""
+        return {
+            value.__code__.co_filename
+            for value in self.entries.values()
+            if isinstance(value, types.FunctionType)
+        }
+
     def _added(self, current: dict[str, object], foreign: Callable[[object], bool]) -> list[str]:
         if len(current) == len(self.names):
             return []

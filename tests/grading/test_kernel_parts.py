@@ -7,6 +7,8 @@ import builtins
 import contextlib
 import functools
 import types
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -226,7 +228,7 @@ def test_a_watch_names_every_snapshot_whose_own_check_could_see_a_change() -> No
     module.function = len  # type: ignore[attr-defined]
     modules = {"watched_module": module}
     foreign = lambda name: False  # noqa: E731
-    snapshots = [
+    snapshots: list[Place | Namespace] = [
         Namespace.take("Target", Target, foreign),
         Namespace.take("m", module, foreign),
         Place.take("modules[m]", modules, "watched_module"),
@@ -269,12 +271,13 @@ def test_a_snapshot_is_current_only_while_taking_it_again_would_give_the_same() 
     never = lambda name: False  # noqa: E731
     snapshot = Namespace.take("Target", Target, never)
     assert snapshot.current()
-    for patch, undo in (
+    patches: list[tuple[Callable[[], object], Callable[[], object]]] = [
         (lambda: setattr(Target, "method", lambda self: 2), lambda: None),
         (lambda: setattr(Target, "setting", len), lambda: setattr(Target, "setting", None)),
         (lambda: setattr(Target, "added", 1), lambda: delattr(Target, "added")),
         (lambda: delattr(Target, "setting"), lambda: setattr(Target, "setting", None)),
-    ):
+    ]
+    for patch, undo in patches:
         patch()
         assert not snapshot.current()
         undo()
@@ -282,7 +285,8 @@ def test_a_snapshot_is_current_only_while_taking_it_again_would_give_the_same() 
         assert snapshot.current()
     assert Target().method() == 1
     cell = "/tmp/ipykernel_1/9.py"
-    exec(compile("def sneaky(self): pass", cell, "exec"), namespace := {})
+    namespace: dict[str, Any] = {}
+    exec(compile("def sneaky(self): pass", cell, "exec"), namespace)
     Target.sneaky = namespace["sneaky"]  # type: ignore[attr-defined]
     tainted = Namespace.take("Target", Target, lambda name: name == cell)
     assert tainted.tainted == ("sneaky",) and not tainted.current()

@@ -49,6 +49,14 @@ DEFAULT_PRELOAD = (  # what starting a kernel imports (debugpy alone costs half 
     "IPython.core.interactiveshell",
     "IPython.core.completer",
     "IPython.core.ultratb",
+    "IPython.core.completerlib",  # these, a kernel imports as it starts or runs its first cell
+    "IPython.core.debugger",
+    "IPython.core.logger",
+    "IPython.core.oinspect",
+    "IPython.extensions.storemagic",
+    "IPython.utils.wildcard",
+    "tornado.platform.asyncio",
+    "runpy",
     "stack_data",  # the first traceback of a kernel imports these (half a second)
     "executing",
     "pure_eval",
@@ -64,6 +72,10 @@ DEFAULT_PRELOAD = (  # what starting a kernel imports (debugpy alone costs half 
     "helpers.workspace",
     "helpers.progress",
     "helpers.catalogue",
+    "aiosqlite",  # what the course's service imports only when it runs: SQLite's async driver,
+    "sqlalchemy.dialects.sqlite.aiosqlite",
+    "email_validator",  # and pydantic's e-mail validation
+    "pydantic.networks",
 )
 REPLY_TIMEOUT = 60.0
 DEBUG = bool(os.environ.get("COURSETOOLS_GRADING_DEBUG"))  # kernels keep stderr

@@ -156,9 +156,9 @@ def _resolve(root: object, path: str) -> object:
     return value
 
 
-def _protected_name(name: str) -> bool:
+def _protected_name(name: str, stdlib: frozenset[str]) -> bool:
     top = _top(name)
-    return top in PROTECTED_PACKAGES or (top in sys.stdlib_module_names and top != "__main__")
+    return top in PROTECTED_PACKAGES or (top in stdlib and top != "__main__")
 
 
 def _namespaces(name: str, module: types.ModuleType) -> Iterator[tuple[str, object]]:
@@ -182,7 +182,9 @@ def preseal() -> None:
     any of their functions comes from what the kernel counts as a cell file.
     """
     for name, module in list(sys.modules.items()):
-        if not isinstance(module, types.ModuleType) or not _protected_name(name):
+        if not isinstance(module, types.ModuleType) or not _protected_name(
+            name, sys.stdlib_module_names
+        ):
             continue
         for label, owner in _namespaces(name, module):
             found = _presealed.get(label)
@@ -198,6 +200,7 @@ class Guard:
     def __init__(self, shell: Any, cell_file: Callable[[object], bool]) -> None:
         self.shell = shell
         self.cell_file = cell_file
+        self._stdlib = frozenset(sys.stdlib_module_names)  # kept: an answer may rebind sys's
         self._sealed: list[Place | Namespace] = []
         self._watch = Watch()  # most of ``_sealed``, checked in one pass
         self._unwatched: list[Place | Namespace] = []  # the rest of ``_sealed``
@@ -211,7 +214,7 @@ class Guard:
     # -- what is protected -------------------------------------------------
 
     def _protected_module(self, name: str) -> bool:
-        return _protected_name(name)
+        return _protected_name(name, self._stdlib)
 
     def _protected_object(self, value: object) -> bool:
         if isinstance(value, types.ModuleType):

@@ -8,9 +8,13 @@ serial ``nbgrader autograde ASSIGNMENT``, then ``python -m coursetools.grading
 class ASSIGNMENT`` (its default thread pool). Each command's wall time includes
 its start-up, and load from other processes on the machine falls on both
 alike. Prints both totals, their ratio, whether the honest students' scores
-agree, and where the class grader's time per notebook goes (rebuild and
-screen, sandbox and kernel start, answer, trusted and graded cells, sandbox
-end, scoring and gradebook writes: its ``--report``).
+agree, and where the class grader's time goes, measured by the grader itself
+(its ``--report``): per honest notebook, the rebuild, the screen, the sandbox's
+start (of which the zygote's fork and the jail), the kernel's start, the
+answer, trusted and graded cells (of which the guard's snapshots and checks
+and the audit hook), the sandbox's end, scoring, gradebook writes, autograded
+files and the ledger; per class, the set-up, the command's start and exit,
+how many notebooks ran at once and how long the last one ran alone.
 
     python benchmarks/bench_grade.py [--students 20] [--notebooks 00-orientation,01-schemas]
 """
@@ -26,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from coursetools.grading import course as courses
 from coursetools.grading.record import quiet_gradebook
@@ -57,33 +62,77 @@ def _scores(root: Path, notebooks: list[str]) -> dict[tuple[str, str, str], floa
 
 
 CELLS = ("answer cells", "trusted cells", "graded cells")
+INSIDE_CELLS = ("of which guard", "of which audit hook")  # grading work inside the cells
+PHASE_ORDER = (
+    "rebuild",
+    "screen",
+    "sandbox start",
+    "of which fork and jail",
+    "kernel start",
+    *CELLS,
+    *INSIDE_CELLS,
+    "sandbox end",
+    "scoring",
+    "gradebook writes",
+    "autograded files",
+    "ledger",
+)
 
 
-def _print_breakdown(work: Path, notebooks: list[str], students: list[str]) -> None:
-    """Where one honest notebook's grading time goes, from the class grader's reports."""
+def _honest_phases(lines: list[dict[str, Any]]) -> dict[str, float]:
+    phases: dict[str, float] = {}
+    for line in lines:
+        for phase, seconds in line["phases"].items():
+            phases[phase] = phases.get(phase, 0.0) + seconds / len(lines)
+    return phases
+
+
+def _alone(lines: list[dict[str, Any]]) -> float:
+    """Seconds at the end of the run during which a single notebook was executing."""
+    spans = sorted(
+        ((line["started"], line["started"] + line["seconds"]) for line in lines),
+        key=lambda span: span[1],
+    )
+    if len(spans) < 2:
+        return 0.0
+    (started, ended), (_, before) = spans[-1], spans[-2]
+    return float(max(0.0, ended - max(before, started)))
+
+
+def _print_breakdown(
+    work: Path, notebooks: list[str], students: list[str], wall: dict[str, float]
+) -> None:
+    """Where the class grader's time goes, from its ``--report`` of each assignment."""
     honest = {s for s in students if not s.endswith(HOSTILE)}
-    print("\nclass grader, seconds per honest notebook by phase (mean; cells run in parallel):")
+    print("\nclass grader, seconds per honest notebook by phase (mean; notebooks run in parallel):")
     for notebook in notebooks:
+        (report,) = json.loads((work / f"{notebook}.json").read_text())
         lines = [
-            line
-            for report in json.loads((work / f"{notebook}.json").read_text())
-            for line in report["notebooks"]
-            if line["student"] in honest and line["runs"] == 1
+            line for line in report["notebooks"] if line["student"] in honest and line["runs"] == 1
         ]
         if not lines:
             continue
-        phases: dict[str, float] = {}
-        for line in lines:
-            for phase, seconds in line["phases"].items():
-                phases[phase] = phases.get(phase, 0.0) + seconds / len(lines)
-        guard = phases.get("of which guard", 0.0)
-        cells = sum(phases.get(phase, 0.0) for phase in CELLS) - guard
-        overhead = sum(phases.values()) - guard - cells
-        shown = "  ".join(f"{phase} {seconds:.3f}" for phase, seconds in phases.items())
-        print(f"  {notebook:<18} {shown}")
+        phases = _honest_phases(lines)
+        ordered = [p for p in PHASE_ORDER if p in phases] + sorted(set(phases) - set(PHASE_ORDER))
+        print(f"  {notebook}")
+        for phase in ordered:
+            print(f"    {phase:<24} {phases[phase]:.3f}")
+        inside = sum(phases.get(phase, 0.0) for phase in INSIDE_CELLS)
+        cells = sum(phases.get(phase, 0.0) for phase in CELLS) - inside
+        total = sum(v for phase, v in phases.items() if not phase.startswith("of which "))
+        overhead = total - cells
         print(
-            f"  {'':<18} running the cells {cells:.3f} s; grading overhead beyond them "
-            f"{overhead:.3f} s (the guard's {guard:.3f} s included)"
+            f"    running the cells {cells:.3f} s; grading overhead beyond them {overhead:.3f} s "
+            f"(guard and audit hook {inside:.3f} s included)"
+        )
+        executed = [line for line in report["notebooks"] if line["runs"]]
+        in_flight = sum(line["seconds"] for line in executed) / max(report["seconds"], 1e-9)
+        print(
+            f"    the class: {len(report['notebooks'])} notebooks in {report['seconds']:.1f} s: "
+            f"set-up {report['setup_seconds']:.2f} s, command start and exit "
+            f"{wall[notebook] - report['seconds']:.2f} s, {in_flight:.1f} notebooks executing "
+            f"at once on average, the last {_alone(executed):.1f} s only one "
+            f"({max(executed, key=lambda line: line['started'] + line['seconds'])['student']})"
         )
 
 
@@ -116,6 +165,7 @@ def main() -> int:
         print(f"load average before: {os.getloadavg()[0]:.2f}")
         plain_seconds = ours_seconds = 0.0
         failures = 0
+        walls: dict[str, float] = {}
         for notebook in notebooks:
             command = [sys.executable, "-m", "nbgrader", "autograde", notebook, "--create"]
             theirs, _ = _timed([*command, f"--Execute.timeout={int(args.timeout)}"], plain)
@@ -125,6 +175,7 @@ def main() -> int:
             if args.jobs:
                 command += ["--jobs", str(args.jobs)]
             mine, code = _timed(command, ours)
+            walls[notebook] = mine
             failures += code != 0
             plain_seconds, ours_seconds = plain_seconds + theirs, ours_seconds + mine
             print(
@@ -132,7 +183,7 @@ def main() -> int:
                 flush=True,
             )
         print(f"load average after: {os.getloadavg()[0]:.2f}")
-        _print_breakdown(work, notebooks, students)
+        _print_breakdown(work, notebooks, students, walls)
 
         theirs_scores, our_scores = _scores(plain, notebooks), _scores(ours, notebooks)
         honest = [s for s in students if not s.endswith(HOSTILE)]

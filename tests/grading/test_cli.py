@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 import pytest
 
@@ -52,6 +53,35 @@ def test_a_process_pool_grades_like_the_thread_pool(
     assert course.scores("wrong") == {**demo.POINTS, "year-tests": 0.0}
     report = json.loads((course.root / "report.json").read_text())
     assert {line["student"] for line in report[0]["notebooks"]} == {"solution", "wrong"}
+    _assert_timed(report[0])
+
+
+def _assert_timed(run: dict[str, Any]) -> None:
+    """Every notebook says where its time went, each part inside its whole."""
+    assert 0 < run["setup_seconds"] < run["seconds"]
+    for line in run["notebooks"]:
+        phases = line["phases"]
+        assert set(phases) >= {
+            "rebuild",
+            "screen",
+            "sandbox start",
+            "of which fork and jail",
+            "kernel start",
+            "trusted cells",
+            "graded cells",
+            "of which guard",
+            "of which audit hook",
+            "sandbox end",
+            "scoring",
+            "gradebook writes",
+            "autograded files",
+            "ledger",
+        }
+        assert all(seconds >= 0 for seconds in phases.values())
+        assert phases["of which fork and jail"] <= phases["sandbox start"]
+        inside = phases["of which guard"] + phases["of which audit hook"]
+        assert 0 < inside < phases["trusted cells"] + phases["graded cells"]
+        assert 0 <= line["started"] <= line["started"] + line["seconds"] <= run["seconds"]
 
 
 def test_course_grade_hands_every_argument_to_the_class_grader(

@@ -7,12 +7,14 @@ import builtins
 import contextlib
 import functools
 import types
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from coursetools.grading.kernel import runtime
 from coursetools.grading.kernel.instrument import PreparedTree, instrument
-from coursetools.grading.kernel.snapshot import Namespace, Place
+from coursetools.grading.kernel.snapshot import Namespace, Place, Watch
 
 TRUSTED = runtime.Runtime(("/nowhere/",))
 
@@ -215,3 +217,80 @@ def test_install_puts_the_functions_in_builtins() -> None:
                 delattr(builtins, name)
             else:
                 setattr(builtins, name, value)
+
+
+def test_a_watch_names_every_snapshot_whose_own_check_could_see_a_change() -> None:
+    class Target:
+        def method(self) -> int:
+            return 1
+
+        def other(self) -> int:
+            return 2
+
+    module = types.ModuleType("watched_module")
+    module.function = len  # type: ignore[attr-defined]
+    modules = {"watched_module": module}
+    foreign = lambda name: False  # noqa: E731
+    snapshots: list[Place | Namespace] = [
+        Namespace.take("Target", Target, foreign),
+        Namespace.take("m", module, foreign),
+        Place.take("modules[m]", modules, "watched_module"),
+    ]
+    watch = Watch()
+    assert all(watch.add(snapshot) for snapshot in snapshots)
+    assert not watch.add(Place.take("a list", types.SimpleNamespace(hooks=[]), "hooks"))
+
+    def own_checks() -> list[bool]:
+        return [
+            bool(s.changed(foreign)) if isinstance(s, Namespace) else s.changed() for s in snapshots
+        ]
+
+    assert watch.suspects() == [] and own_checks() == [False, False, False]
+    module.counter = 1  # type: ignore[attr-defined]  # a module gains a global: its own check decides
+    assert watch.suspects() == [snapshots[1]] and own_checks() == [False, False, False]
+    modules["another"] = module
+    assert watch.suspects() == [snapshots[1]]
+    for patch in (
+        lambda: setattr(Target, "method", lambda self: 3),
+        lambda: delattr(Target, "other"),
+        lambda: setattr(module, "function", abs),
+        lambda: modules.__setitem__("watched_module", types.ModuleType("impostor")),
+        lambda: modules.pop("watched_module"),
+    ):
+        patch()
+        assert watch.suspects() == snapshots and any(own_checks())
+        for snapshot in snapshots:
+            snapshot.restore(foreign) if isinstance(snapshot, Namespace) else snapshot.restore()
+        assert not any(own_checks())
+
+
+def test_a_snapshot_is_current_only_while_taking_it_again_would_give_the_same() -> None:
+    class Target:
+        setting = None
+
+        def method(self) -> int:
+            return 1
+
+    never = lambda name: False  # noqa: E731
+    snapshot = Namespace.take("Target", Target, never)
+    assert snapshot.current()
+    patches: list[tuple[Callable[[], object], Callable[[], object]]] = [
+        (lambda: setattr(Target, "method", lambda self: 2), lambda: None),
+        (lambda: setattr(Target, "setting", len), lambda: setattr(Target, "setting", None)),
+        (lambda: setattr(Target, "added", 1), lambda: delattr(Target, "added")),
+        (lambda: delattr(Target, "setting"), lambda: setattr(Target, "setting", None)),
+    ]
+    for patch, undo in patches:
+        patch()
+        assert not snapshot.current()
+        undo()
+        snapshot.restore(never)
+        assert snapshot.current()
+    assert Target().method() == 1
+    cell = "/tmp/ipykernel_1/9.py"
+    namespace: dict[str, Any] = {}
+    exec(compile("def sneaky(self): pass", cell, "exec"), namespace)
+    Target.sneaky = namespace["sneaky"]  # type: ignore[attr-defined]
+    tainted = Namespace.take("Target", Target, lambda name: name == cell)
+    assert tainted.tainted == ("sneaky",) and not tainted.current()
+    assert cell in Namespace.take("Target", Target, never).files()

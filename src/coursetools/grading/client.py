@@ -208,6 +208,7 @@ class KernelClient:
         if not proof.verify(self.proof_key, fields, grader.get("proof")):
             return None
         fields["notes"] = grader.get("notes") if isinstance(grader.get("notes"), list) else []
-        seconds = grader.get("guard_seconds")
-        fields["guard_seconds"] = float(seconds) if isinstance(seconds, int | float) else 0.0
+        for timing in ("guard_seconds", "audit_seconds"):  # for the report only: not signed
+            seconds = grader.get(timing)
+            fields[timing] = float(seconds) if isinstance(seconds, int | float) else 0.0
         return fields

@@ -55,6 +55,7 @@ def _run_once(
     began = time.monotonic()
     sandbox = launch.start(job.files, job.folder, limits, job.forbidden, job.preload)
     began = result.spent("sandbox start", began)
+    result.add("of which fork and jail", sandbox.spawn_seconds)
     result.mechanisms, result.warnings = sandbox.mechanisms, sandbox.warnings
 
     def watch() -> str | None:
@@ -88,8 +89,8 @@ def _run_once(
             finally:
                 began = result.spent(f"{cell.role} cells", began)
             if run.verified is not None:
-                guarding = run.verified["guard_seconds"]
-                result.phases["of which guard"] = result.phases.get("of which guard", 0) + guarding
+                result.add("of which guard", run.verified["guard_seconds"])
+                result.add("of which audit hook", run.verified["audit_seconds"])
             result.cells[cell.index] = _as_result(cell, run)
             if run.timed_out:
                 raise _Stop(cell.index, f"it ran longer than {timeout:.0f} s")
@@ -112,7 +113,7 @@ def execute_job(job: ExecJob) -> ExecResult:
     """Execute ``job``'s cells in sandboxed kernels; see the module docstring."""
     began = time.monotonic()
     deadline = began + job.limits.notebook_timeout
-    result = ExecResult(key=job.key)
+    result = ExecResult(key=job.key, started=time.time())
     while True:
         cells = tuple(
             replace(c, source=refusal(result.skipped[c.index])) if c.index in result.skipped else c

@@ -25,7 +25,12 @@ from coursetools.grading.execute import execute_job
 from coursetools.grading.jobs import ExecJob, ExecResult
 from coursetools.grading.ledger import Why, exclusive
 from coursetools.grading.limits import Limits
-from coursetools.grading.record import Recorder, one_engine_per_database, quiet_gradebook
+from coursetools.grading.record import (
+    GRADEBOOK,
+    Recorder,
+    one_engine_per_database,
+    quiet_gradebook,
+)
 from coursetools.grading.screen import imported_names, parse
 from coursetools.grading.stops import stop
 
@@ -62,6 +67,7 @@ class NotebookReport:
     seconds: float = 0.0
     runs: int = 0
     phases: dict[str, float] = field(default_factory=dict)  # seconds of grading, by phase
+    started: float = 0.0  # seconds after the class run began that its execution began
 
 
 @dataclass
@@ -76,6 +82,7 @@ class ClassReport:
     mechanisms: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
+    setup_seconds: float = 0.0  # before the first notebook was handed to a worker
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1, default=lambda why: why.name.lower())
@@ -141,6 +148,7 @@ class _ClassRun:
         self.preload = tuple(dict.fromkeys((*preload_modules(self.generated), *options.preload)))
         self.recorder = Recorder(self.coursedir, config, force=options.force)
         self.report = ClassReport(options.assignment)
+        self.began = time.time()
         self.rebuilt: dict[tuple[str, str], rebuild.Rebuilt] = {}
         self.results: dict[tuple[str, str], ExecResult | None] = {}
         self.rebuild_seconds: dict[tuple[str, str], float] = {}
@@ -199,19 +207,21 @@ class _ClassRun:
             ]
             return
         name_of = self.options.assignment
-        began, lines = time.monotonic(), []
+        lines: list[NotebookReport] = []
+        self.recorder.seconds.clear()
         try:
             self.recorder.begin(student, name_of, self.source_folder, list(names))
             stop("begun")
             for name in names:
                 built, result = self.rebuilt[student, name], self.results[student, name]
-                judged = scoring.judge(
-                    scoring.merge(built, result),
-                    built,
-                    result,
-                    stderr_fails=self.options.stderr_fails,
-                    unrun=built.unreadable,
-                )
+                with self.recorder.timed("scoring"):
+                    judged = scoring.judge(
+                        scoring.merge(built, result),
+                        built,
+                        result,
+                        stderr_fails=self.options.stderr_fails,
+                        unrun=built.unreadable,
+                    )
                 self.recorder.record(student, name_of, name, judged, built.flagged())
                 lines.append(self._line(student, name, judged))
             self.recorder.finish(student, name_of, list(names))
@@ -220,16 +230,20 @@ class _ClassRun:
             self.report.errors.append(f"{student}: recording failed: {type(exc).__name__}: {exc}")
             self.report.notebooks += lines
             return
-        recording = (time.monotonic() - began) / len(lines)
-        for line in lines:
-            line.phases["scoring and gradebook"] = recording
+        for line in lines:  # a student is recorded at once: each notebook gets its share
+            for part, seconds in self.recorder.seconds.items():
+                line.phases[part] = seconds / len(lines)
         self.report.notebooks += lines
 
     def _line(self, student: str, name: str, judged: scoring.Judged) -> NotebookReport:
         from nbgrader.api import Gradebook
 
         built, result = self.rebuilt[student, name], self.results[student, name]
-        with quiet_gradebook(), Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+        with (
+            self.recorder.timed(GRADEBOOK),
+            quiet_gradebook(),
+            Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb,
+        ):
             submitted = gb.find_submission_notebook(name, self.options.assignment, student)
             score, max_score = float(submitted.score), float(submitted.max_score)
         labels = {plan.index: plan.label for plan in built.plan}
@@ -248,8 +262,10 @@ class _ClassRun:
             flagged=built.flagged(),
             seconds=result.seconds if result else 0.0,
             runs=result.runs if result else 0,
+            started=result.started - self.began if result else 0.0,
             phases={
-                "rebuild and screen": self.rebuild_seconds.get((student, name), 0.0),
+                "rebuild": self.rebuild_seconds.get((student, name), 0.0) - built.screen_seconds,
+                "screen": built.screen_seconds,
                 **(result.phases if result else {}),
             },
         )
@@ -270,6 +286,7 @@ def _grade_class(options: Options, pool: Executor) -> ClassReport:
     run.report.skipped = [student for student in found if not why[student].grade]
     run.report.why = {student: why[student] for student in found if why[student].grade}
     students = [] if options.dry_run else list(run.report.why)
+    run.report.setup_seconds = time.monotonic() - began
     for student in students:
         for job in run.prepare(student):
             futures[pool.submit(execute_job, job)] = (student, job.key.rsplit("/", 1)[1])

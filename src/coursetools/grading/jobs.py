@@ -61,6 +61,7 @@ class ExecResult:
     skipped: dict[int, str] = field(default_factory=dict)  # answer index -> reason it was not run
     runs: int = 0
     seconds: float = 0.0
+    started: float = 0.0  # time.time() when the worker began (a timeline across workers)
     error: str | None = None  # the notebook could not be executed at all (sandbox failure)
     mechanisms: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -69,8 +70,11 @@ class ExecResult:
     def spent(self, phase: str, since: float) -> float:
         """Add the time from ``since`` (``time.monotonic()``) to ``phase``; returns now."""
         now = time.monotonic()
-        self.phases[phase] = self.phases.get(phase, 0.0) + now - since
+        self.add(phase, now - since)
         return now
+
+    def add(self, phase: str, seconds: float) -> None:
+        self.phases[phase] = self.phases.get(phase, 0.0) + seconds
 
 
 def refusal(reason: str) -> str:

@@ -13,6 +13,7 @@ not raised.
 from __future__ import annotations
 
 import copy
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,7 @@ class Rebuilt:
     not_run: dict[int, str] = field(default_factory=dict)  # answer index -> why it is not run
     unreadable: str | None = None
     screened: dict[int, screen.Verdict] = field(default_factory=dict)  # answers with findings
+    screen_seconds: float = 0.0  # of the rebuild, the time the screen took
 
     def refused(self, index: int) -> bool:
         """Whether the screen refused to run the answer at ``index``."""
@@ -205,6 +207,7 @@ def rebuild(
             plan.append(CellPlan(index, GRADED, cell.source, visible_source(cell), label))
         else:
             plan.append(CellPlan(index, TRUSTED, cell.source, label=label))
+    began = time.perf_counter()
     if use_screen and unreadable is None:
         names = names or trusted_names(generated)
         imported = {**names.imported, **_answer_imports(plan)}
@@ -219,4 +222,5 @@ def rebuild(
                 reason = "it " + "; ".join(screen.summary(verdict.refused))
                 not_run[item.index] = reason
                 plan[i] = CellPlan(item.index, ANSWER, refusal(reason), label=item.label)
-    return Rebuilt(nb, tuple(plan), not_run, unreadable, screened)
+    screening = time.perf_counter() - began
+    return Rebuilt(nb, tuple(plan), not_run, unreadable, screened, screening)

@@ -18,6 +18,7 @@ import contextlib
 import fnmatch
 import os
 import shutil
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +45,7 @@ from coursetools.grading.stops import stop
 # new submission; it is harmless (nbgrader adds the objects right after).
 _NOT_IN_SESSION = r"Object of type <\w+> not in session"
 REVIEW_NOTE = "Noted for the instructor (it costs no marks): this answer "
+GRADEBOOK, FILES, LEDGER = "gradebook writes", "autograded files", "ledger"
 
 
 @contextmanager
@@ -112,6 +114,15 @@ class Recorder:
         self.config = config
         self.force = force
         self._ledgers: dict[str, Ledger] = {}
+        self.seconds: dict[str, float] = {}  # spent recording, by part (for the report)
+
+    @contextmanager
+    def timed(self, part: str) -> Iterator[None]:
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[part] = self.seconds.get(part, 0.0) + time.perf_counter() - began
 
     def _path(self, step: str, student: str, assignment: str) -> Path:
         return Path(self.coursedir.format_path(step, student, assignment))
@@ -169,13 +180,19 @@ class Recorder:
 
         The ledger says ``recording`` before anything else is written.
         """
-        self.ledger(assignment).set(student, Entry(State.RECORDING))
+        with self.timed(LEDGER):
+            self.ledger(assignment).set(student, Entry(State.RECORDING))
         dest = self.autograded(student, assignment)
-        if dest.exists():
-            shutil.rmtree(dest)
-        dest.mkdir(parents=True)
+        with self.timed(FILES):
+            if dest.exists():
+                shutil.rmtree(dest)
+            dest.mkdir(parents=True)
         timestamp = self.coursedir.get_existing_timestamp(str(self.submitted(student, assignment)))
-        with quiet_gradebook(), Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+        with (
+            self.timed(GRADEBOOK),
+            quiet_gradebook(),
+            Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb,
+        ):
             gb.update_or_create_student(student)
             gb.find_assignment(assignment)
             if timestamp:
@@ -189,10 +206,11 @@ class Recorder:
                         grade.auto_score = 0
                         grade.needs_manual_grade = False
                     gb.db.commit()
-        for name, path in self.work_files(student, assignment, source_folder).items():
-            target = dest / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
+        with self.timed(FILES):
+            for name, path in self.work_files(student, assignment, source_folder).items():
+                target = dest / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
 
     def record(
         self,
@@ -216,8 +234,7 @@ class Recorder:
             },
             "unique_key": notebook,
         }
-        with quiet_gradebook():
-            shown, _ = LimitOutput(config=self.config).preprocess(judged.recorded, resources)
+        with quiet_gradebook(), self.timed(GRADEBOOK):
             scoring = judged.scoring
             if IgnorePattern(config=self.config).enabled:
                 scoring, _ = IgnorePattern(config=self.config).preprocess(scoring, resources)
@@ -225,10 +242,12 @@ class Recorder:
             AssignLatePenalties(config=self.config).preprocess(scoring, resources)
             if flagged:
                 self._comment(student, assignment, notebook, flagged)
-            stop("saved")
+        stop("saved")
+        with quiet_gradebook(), self.timed(FILES):
+            shown, _ = LimitOutput(config=self.config).preprocess(judged.recorded, resources)
             shown, _ = CheckCellMetadata(config=self.config).preprocess(shown, resources)
             nbformat.write(shown, self.autograded(student, assignment) / f"{notebook}.ipynb")
-            stop("written")
+        stop("written")
 
     def _comment(
         self, student: str, assignment: str, notebook: str, flagged: dict[str, list[str]]
@@ -249,16 +268,22 @@ class Recorder:
         from here on the student counts as graded.
         """
         mode = 0o664 if self.coursedir.groupshared else 0o444
-        for base, _, names in os.walk(self.autograded(student, assignment)):
-            for name in names:
-                os.chmod(Path(base) / name, mode)
+        with self.timed(FILES):
+            for base, _, names in os.walk(self.autograded(student, assignment)):
+                for name in names:
+                    os.chmod(Path(base) / name, mode)
         timestamp = self.coursedir.get_existing_timestamp(str(self.submitted(student, assignment)))
-        with quiet_gradebook(), Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+        with (
+            self.timed(GRADEBOOK),
+            quiet_gradebook(),
+            Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb,
+        ):
             saved = _saved(gb, student, assignment, notebooks)
         if saved is None:
             raise RuntimeError(f"the gradebook has no submission of {assignment} by {student}")
         entry = Entry(State.GRADED, timestamp_text(timestamp), saved[1])
-        self.ledger(assignment).set(student, entry)
+        with self.timed(LEDGER):
+            self.ledger(assignment).set(student, entry)
         stop("committed")
 
     def abandon(self, student: str, assignment: str) -> None:

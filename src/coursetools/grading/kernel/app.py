@@ -78,13 +78,16 @@ def boot(key: bytes | None = None) -> type[IPythonKernel]:
 
 def _kernel_class(key: bytes, policy: audit.Policy, marker: runtime.Marker) -> type[IPythonKernel]:
     guards: list[Guard] = []
+    sealing: list[float] = []  # seconds the seal took, until a trusted reply reports them
 
     def sealed(shell: Any) -> Guard:
         if not guards:
+            began = time.perf_counter()
             guard = Guard(shell, _cell_file_test())
             guard.seal()
             policy.sealed = True
             guards.append(guard)
+            sealing.append(time.perf_counter() - began)
         return guards[0]
 
     class GraderKernel(IPythonKernel):
@@ -132,11 +135,14 @@ def _kernel_class(key: bytes, policy: audit.Policy, marker: runtime.Marker) -> t
                 "violations": reply.pop("_violations"),
             }
             notes = reply.pop("_notes")
-            guarding = reply.pop("_guard_seconds")
+            guarding = reply.pop("_guard_seconds") + sum(sealing)
+            sealing.clear()
+            auditing, policy.seconds = policy.seconds, 0.0
             reply["grader"] = {
                 **fields,
                 "notes": notes,
                 "guard_seconds": guarding,
+                "audit_seconds": auditing,
                 "proof": proof.sign(key, fields),
             }
             return reply

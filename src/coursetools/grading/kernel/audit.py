@@ -22,6 +22,7 @@ import re
 import sys
 import threading
 from collections.abc import Callable
+from time import perf_counter  # bound now: an answer patching time cannot reach the hook
 
 ALWAYS = frozenset({"sys.addaudithook", "sys.settrace", "sys.setprofile"})
 FROM_UNTRUSTED = frozenset(
@@ -47,22 +48,27 @@ class Policy:
     def __init__(self, trusted_file: Callable[[object], bool]) -> None:
         self.trusted_file = trusted_file
         self.sealed = False
+        self.seconds = 0.0  # spent deciding since sealed (what the hook costs the notebook)
         self._busy = threading.local()
 
     def __call__(self, event: str, args: tuple[object, ...]) -> None:
         if not self.sealed:
             return
-        if event in ALWAYS or event.startswith("ctypes."):
-            raise PermissionError(f"blocked by the course grader: {event}")
-        if event in FROM_UNTRUSTED:
-            self._deny_untrusted(event)
-        elif event == "compile":
-            if len(args) > 1 and self.trusted_file(args[1]):
+        began = perf_counter()
+        try:
+            if event in ALWAYS or event.startswith("ctypes."):
+                raise PermissionError(f"blocked by the course grader: {event}")
+            if event in FROM_UNTRUSTED:
                 self._deny_untrusted(event)
-        elif event == "open":
-            path = args[0] if args else None
-            if isinstance(path, str) and _PROC_MEMORY.match(path):
-                self._deny_untrusted(event)
+            elif event == "compile":
+                if len(args) > 1 and self.trusted_file(args[1]):
+                    self._deny_untrusted(event)
+            elif event == "open":
+                path = args[0] if args else None
+                if isinstance(path, str) and _PROC_MEMORY.match(path):
+                    self._deny_untrusted(event)
+        finally:
+            self.seconds += perf_counter() - began
 
     def _deny_untrusted(self, event: str) -> None:
         if getattr(self._busy, "flag", False):

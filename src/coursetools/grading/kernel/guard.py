@@ -32,10 +32,17 @@ import ast
 import builtins
 import sys
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from coursetools.grading.kernel.snapshot import MISSING, Namespace, Place, get, is_code_like
+from coursetools.grading.kernel.snapshot import (
+    MISSING,
+    Namespace,
+    Place,
+    Watch,
+    get,
+    is_code_like,
+)
 
 # The grading machinery and what it runs on; never the service the learner builds.
 PROTECTED_PACKAGES = frozenset(
@@ -149,14 +156,54 @@ def _resolve(root: object, path: str) -> object:
     return value
 
 
+def _protected_name(name: str, stdlib: frozenset[str]) -> bool:
+    top = _top(name)
+    return top in PROTECTED_PACKAGES or (top in stdlib and top != "__main__")
+
+
+def _namespaces(name: str, module: types.ModuleType) -> Iterator[tuple[str, object]]:
+    """A protected module's namespaces: its own, and its classes'."""
+    yield name, module
+    for value in list(vars(module).values()):
+        if isinstance(value, type) and value.__module__ == name:
+            yield f"{name}.{value.__qualname__}", value
+
+
+_presealed: dict[str, Namespace] = {}
+_presealed_files: set[str] = set()
+
+
+def preseal() -> None:
+    """Snapshot the protected modules loaded now (in the zygote, before it forks kernels).
+
+    Taking these snapshots was most of a kernel's seal. A kernel seals before
+    its first cell runs; it adopts a presealed snapshot only if taking it
+    again would give the same one (:meth:`Namespace.current`), and none if
+    any of their functions comes from what the kernel counts as a cell file.
+    """
+    for name, module in list(sys.modules.items()):
+        if not isinstance(module, types.ModuleType) or not _protected_name(
+            name, sys.stdlib_module_names
+        ):
+            continue
+        for label, owner in _namespaces(name, module):
+            found = _presealed.get(label)
+            if found is None or found.owner is not owner or not found.current():
+                snapshot = Namespace.take(label, owner, lambda filename: False)
+                _presealed[label] = snapshot
+                _presealed_files.update(snapshot.files())
+
+
 class Guard:
     """Protects the grader's state in one kernel; see the module docstring."""
 
     def __init__(self, shell: Any, cell_file: Callable[[object], bool]) -> None:
         self.shell = shell
         self.cell_file = cell_file
-        self._stdlib = frozenset(sys.stdlib_module_names)
+        self._stdlib = frozenset(sys.stdlib_module_names)  # kept: an answer may rebind sys's
         self._sealed: list[Place | Namespace] = []
+        self._watch = Watch()  # most of ``_sealed``, checked in one pass
+        self._unwatched: list[Place | Namespace] = []  # the rest of ``_sealed``
         self._pipeline: list[Place] = []
         self._overrides: dict[str, tuple[object, frozenset[str]]] = {}
         self._bindings: dict[str, Place] = {}
@@ -167,8 +214,7 @@ class Guard:
     # -- what is protected -------------------------------------------------
 
     def _protected_module(self, name: str) -> bool:
-        top = _top(name)
-        return top in PROTECTED_PACKAGES or (top in self._stdlib and top != "__main__")
+        return _protected_name(name, self._stdlib)
 
     def _protected_object(self, value: object) -> bool:
         if isinstance(value, types.ModuleType):
@@ -178,10 +224,15 @@ class Guard:
 
     def seal(self) -> None:
         """Remember builtins, sys hooks and trusted modules; make ``helpers`` read-only."""
-        self._sealed = [Namespace.take("builtins", builtins, self.cell_file)]
-        self._sealed += [Place.take(f"sys.{hook}", sys, hook) for hook in SYS_HOOKS]
+        self._seal(Namespace.take("builtins", builtins, self.cell_file))
+        for hook in SYS_HOOKS:
+            self._seal(Place.take(f"sys.{hook}", sys, hook))
         self._modules: set[str] = set()
+        if any(self.cell_file(filename) for filename in _presealed_files):
+            _presealed.clear()
         self._adopt_modules()
+        _presealed.clear()
+        _presealed_files.clear()
         self._take_pipeline()
 
     def _adopt_modules(self) -> None:
@@ -194,14 +245,19 @@ class Guard:
             ):
                 continue
             self._modules.add(name)
-            self._sealed.append(Place.take(f"sys.modules[{name!r}]", sys.modules, name))
-            self._sealed.append(Namespace.take(name, module, self.cell_file))
-            for value in list(vars(module).values()):
-                if isinstance(value, type) and value.__module__ == name:
-                    label = f"{name}.{value.__qualname__}"
-                    self._sealed.append(Namespace.take(label, value, self.cell_file))
+            self._seal(Place.take(f"sys.modules[{name!r}]", sys.modules, name))
+            for label, owner in _namespaces(name, module):
+                ready = _presealed.get(label)
+                if ready is None or ready.owner is not owner or not ready.current():
+                    ready = Namespace.take(label, owner, self.cell_file)
+                self._seal(ready)
             if _top(name) in SEALED_PACKAGES and type(module) is types.ModuleType:
                 module.__class__ = SealedModule
+
+    def _seal(self, item: Place | Namespace) -> None:
+        self._sealed.append(item)
+        if not self._watch.add(item):
+            self._unwatched.append(item)
 
     def before_answer(self) -> None:
         """An answer cell is about to run: the next trusted cell starts by restoring."""
@@ -307,7 +363,9 @@ class Guard:
         """Labels of what differs from the snapshots, and the snapshots to restore."""
         found: list[str] = []
         items: list[Place | Namespace] = []
-        for item in [*self._sealed, *self._pipeline, *self._bindings.values()]:
+        checked = {id(item) for item in [*self._unwatched, *self._watch.suspects()]}
+        sealed = [item for item in self._sealed if id(item) in checked]
+        for item in [*sealed, *self._pipeline, *self._bindings.values()]:
             if isinstance(item, Namespace):
                 labels = item.changed(self.cell_file)
             else:

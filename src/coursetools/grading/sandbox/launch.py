@@ -46,6 +46,7 @@ class Sandbox:
     _jailed: bool
     _cleanup: ExitStack = field(repr=False)
     _keeper: tuple[int, str] = (0, "")  # unjailed: the process that ends the orphans
+    spawn_seconds: float = 0.0  # of the start, the zygote's fork and the jail's building
 
     def alive(self) -> bool:
         return _start_time(self._pid) == self._started
@@ -209,7 +210,9 @@ def start(
             jailed=jailed,
             connection_file=connection_file,
         )
+        forking = time.monotonic()
         pid = process.spawn(spec)
+        forking = time.monotonic() - forking
         started = _start_time(pid)
         parent = int((_stat(pid) or ["", "0"])[1])
         keeper = (parent, _start_time(parent)) if not jailed and parent else (0, "")
@@ -225,6 +228,7 @@ def start(
             _jailed=jailed,
             _cleanup=cleanup,
             _keeper=keeper,
+            spawn_seconds=forking,
         )
     except BaseException:
         cleanup.close()

@@ -15,11 +15,16 @@ process the notebook started, detached or not, ends with it. The zygote ends
 when its stdin closes (the grading worker is gone); parent-death signals then
 end every keeper, init and kernel below it.
 A fork costs milliseconds where starting Python and ipykernel costs a second.
+The zygote also snapshots, once, what the kernels' guard protects in those
+modules (a kernel checks the snapshots instead of taking them), and freezes
+its objects out of the garbage collector's reach, so that a kernel's
+collections do not copy the memory it shares with the zygote.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import json
 import os
@@ -44,6 +49,14 @@ DEFAULT_PRELOAD = (  # what starting a kernel imports (debugpy alone costs half 
     "IPython.core.interactiveshell",
     "IPython.core.completer",
     "IPython.core.ultratb",
+    "IPython.core.completerlib",  # these, a kernel imports as it starts or runs its first cell
+    "IPython.core.debugger",
+    "IPython.core.logger",
+    "IPython.core.oinspect",
+    "IPython.extensions.storemagic",
+    "IPython.utils.wildcard",
+    "tornado.platform.asyncio",
+    "runpy",
     "stack_data",  # the first traceback of a kernel imports these (half a second)
     "executing",
     "pure_eval",
@@ -59,6 +72,10 @@ DEFAULT_PRELOAD = (  # what starting a kernel imports (debugpy alone costs half 
     "helpers.workspace",
     "helpers.progress",
     "helpers.catalogue",
+    "aiosqlite",  # what the course's service imports only when it runs: SQLite's async driver,
+    "sqlalchemy.dialects.sqlite.aiosqlite",
+    "email_validator",  # and pydantic's e-mail validation
+    "pydantic.networks",
 )
 REPLY_TIMEOUT = 60.0
 DEBUG = bool(os.environ.get("COURSETOOLS_GRADING_DEBUG"))  # kernels keep stderr
@@ -66,7 +83,10 @@ FORCE_PLAIN = "COURSETOOLS_GRADING_ISOLATION"  # "none": behave as if namespaces
 
 
 def preload(modules: tuple[str, ...] | list[str]) -> None:
-    """Import ``modules`` now (missing or failing ones are skipped: the kernel will say)."""
+    """Import ``modules`` now (missing or failing ones are skipped: the kernel will say),
+    and snapshot what the kernels' guard protects in them (it checks, not takes, them)."""
+    if all(name in sys.modules for name in modules):
+        return
     for name in modules:
         if name in sys.modules:
             continue
@@ -76,6 +96,9 @@ def preload(modules: tuple[str, ...] | list[str]) -> None:
                 importlib.import_module(name)
             except Exception:  # a module the notebook imports may not exist here
                 continue
+    from coursetools.grading.kernel import guard
+
+    guard.preseal()
 
 
 def _report(fd: int, text: str) -> None:
@@ -186,6 +209,7 @@ def _keeper(spec: KernelSpec, report: int, zygote: int) -> None:
 def spawn(spec: KernelSpec) -> dict[str, object]:
     """Fork a jailed kernel; ``{"pid": init's PID}`` or ``{"error": why}``."""
     preload(spec.preload)
+    gc.freeze()  # the kernel's collector never walks, so never copies, what it inherits
     read, write = os.pipe()
     zygote = os.getpid()
     if os.fork() == 0:

@@ -28,6 +28,7 @@ from lending_reference.clock import FixedClock
 from lending_reference.deps import get_clock
 from lending_reference.models import Member
 from lending_reference.repositories import SqlMemberRepository
+from lending_reference.routers import MAX_ID
 from lending_reference.security import Principal, Role, current_user
 from lending_reference.settings import Settings, get_settings
 
@@ -258,6 +259,22 @@ async def test_create_read_update_and_delete_a_book(client: httpx.AsyncClient) -
     assert deleted.content == b""
     problem(await client.get(f"/books/{book['id']}"), 404, "not_found")
     problem(await client.delete(f"/books/{book['id']}"), 404, "not_found")
+
+
+@pytest.mark.parametrize("author_id", [MAX_ID + 1, 2**63])
+async def test_an_id_in_a_body_past_the_id_column_is_422_on_every_database(
+    client: httpx.AsyncClient, author_id: int
+) -> None:
+    """SQLite stores any 64-bit integer; PostgreSQL's INTEGER holds 32 bits: the schema
+    bounds every id by the narrowest column, so no database ever sees a wider one."""
+    book = {"title": "T", "isbn": make_isbn(1), "year": 2000, "author_id": author_id}
+    errors = invalid(await client.post("/books", json=book))
+    assert [(e["location"], e["type"]) for e in errors] == [("body.author_id", "less_than_equal")]
+
+
+async def test_the_widest_id_is_a_404_not_an_error(client: httpx.AsyncClient) -> None:
+    book = {"title": "T", "isbn": make_isbn(1), "year": 2000, "author_id": MAX_ID}
+    problem(await client.post("/books", json=book), 404, "not_found")
 
 
 async def test_book_with_unknown_author_is_404(client: httpx.AsyncClient) -> None:

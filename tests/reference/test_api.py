@@ -18,7 +18,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import ValidationError
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from lending_reference import app as app_module
@@ -736,6 +736,32 @@ async def test_settings_come_from_the_environment(
         loan = (await borrow(client, member["id"], book["id"])).json()
 
     assert loan["due_at"] == (TODAY + timedelta(days=7)).isoformat()
+
+
+async def test_the_database_is_one_setting_away(
+    clean_environment: Path,
+    file_database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: FixedClock,
+) -> None:
+    """``LENDING_DATABASE_URL`` alone moves the service, SQLite file or PostgreSQL alike."""
+    monkeypatch.setenv("LENDING_DATABASE_URL", file_database_url)
+    monkeypatch.setenv("LENDING_CREATE_TABLES", "true")
+
+    app = create_app()  # no settings given: the environment's
+    app.dependency_overrides[get_clock] = lambda: clock
+    async with app.router.lifespan_context(app), client_for(app) as client:
+        book, member = await new_book(client), await new_member(client)
+        assert (await borrow(client, member["id"], book["id"])).status_code == 201
+        assert str(app.state.session_factory.kw["bind"].url) == file_database_url
+
+    engine = db_module.make_engine(file_database_url)
+    try:
+        async with engine.connect() as connection:
+            stored = await connection.execute(text("SELECT member_id, book_id FROM loans"))
+            assert stored.all() == [(member["id"], book["id"])]
+    finally:
+        await engine.dispose()
 
 
 async def test_settings_defaults_and_dotenv_file(clean_environment: Path) -> None:

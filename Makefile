@@ -16,7 +16,7 @@ TYPED_CELLS := 00-orientation 01-schemas 05-routers 06-errors 07-testing 08-migr
 CHECK_PYTHON = @$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"Python 3.11+ is needed, $(PYTHON) is {v.major}.{v.minor}: run make PYTHON=python3.12 ...")'
 
 .DEFAULT_GOAL := help
-.PHONY: help setup learner start test lint format release outputs bench bench-service grade report bench-grade mutants clean
+.PHONY: help setup learner start test lint format release outputs bench bench-service bench-race grade report bench-grade mutants clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -75,6 +75,9 @@ bench: $(STAMP) ## both environments (install time, size), time to the first cel
 
 bench-service: $(STAMP) ## GET /books of the reference service against in-memory FastAPI, over HTTP
 	$(BIN)/python benchmarks/bench_service.py
+
+bench-race: $(STAMP) ## 50 borrowers of the last copy over real HTTP, on SQLite and PostgreSQL
+	$(BIN)/python benchmarks/race.py
 
 grade: $(STAMP) ## grade a class: make grade A=01-schemas [COURSE=path] (docs/instructors.md)
 	$(BIN)/course grade $(A) --course $(or $(COURSE),.)

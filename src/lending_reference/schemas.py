@@ -35,6 +35,7 @@ from pydantic import (
 )
 
 __all__ = [
+    "MAX_ID",
     "MAX_LOAN_DAYS",
     "AuthorCreate",
     "AuthorRead",
@@ -53,6 +54,10 @@ __all__ = [
     "isbn13_check_digit",
     "normalise_isbn13",
 ]
+
+MAX_ID = 2**31 - 1
+"""The widest id any database stores: PostgreSQL's INTEGER holds 32 bits (SQLite's 64), so
+an id past it is the client's error (422) before any database sees it, not a 500."""
 
 MAX_LOAN_DAYS = 60
 """The longest loan the library grants, in days."""
@@ -118,7 +123,7 @@ class BookCreate(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     isbn: str
     year: int = Field(ge=1450, le=2100)
-    author_id: int = Field(gt=0)
+    author_id: int = Field(gt=0, le=MAX_ID)
     copies_total: int = Field(default=1, ge=1, le=100)
 
     @field_validator("isbn")
@@ -254,8 +259,8 @@ class LoanCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    member_id: int = Field(gt=0)
-    book_id: int = Field(gt=0)
+    member_id: int = Field(gt=0, le=MAX_ID)
+    book_id: int = Field(gt=0, le=MAX_ID)
     borrowed_at: date
     due_at: date
 

@@ -106,11 +106,16 @@ def _scratch() -> Iterator[Path]:
         yield Path(folder)
 
 
-def fuzz(max_examples: int = MAX_EXAMPLES, seed_value: int = SEED) -> FuzzReport:
-    """Fuzz a freshly seeded reference app; every phase, every check, one worker."""
+def fuzz(
+    max_examples: int = MAX_EXAMPLES, seed_value: int = SEED, *, database_url: str | None = None
+) -> FuzzReport:
+    """Fuzz a freshly seeded reference app; every phase, every check, one worker.
+
+    ``database_url`` names an empty database (PostgreSQL, say); by default a SQLite file.
+    """
     report = FuzzReport()
     with _scratch() as folder:
-        url = f"sqlite+aiosqlite:///{folder}/fuzz.db"
+        url = database_url or f"sqlite+aiosqlite:///{folder}/fuzz.db"
         asyncio.run(_seeded_database(url))
         app = create_app(FUZZ_SETTINGS.model_copy(update={"database_url": url}))
         # Every request is a librarian's (member 1 of the sample library), so that the

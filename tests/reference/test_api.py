@@ -18,7 +18,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import ValidationError
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from lending_reference import app as app_module
@@ -28,6 +28,7 @@ from lending_reference.clock import FixedClock
 from lending_reference.deps import get_clock
 from lending_reference.models import Member
 from lending_reference.repositories import SqlMemberRepository
+from lending_reference.routers import MAX_ID
 from lending_reference.security import Principal, Role, current_user
 from lending_reference.settings import Settings, get_settings
 
@@ -258,6 +259,22 @@ async def test_create_read_update_and_delete_a_book(client: httpx.AsyncClient) -
     assert deleted.content == b""
     problem(await client.get(f"/books/{book['id']}"), 404, "not_found")
     problem(await client.delete(f"/books/{book['id']}"), 404, "not_found")
+
+
+@pytest.mark.parametrize("author_id", [MAX_ID + 1, 2**63])
+async def test_an_id_in_a_body_past_the_id_column_is_422_on_every_database(
+    client: httpx.AsyncClient, author_id: int
+) -> None:
+    """SQLite stores any 64-bit integer; PostgreSQL's INTEGER holds 32 bits: the schema
+    bounds every id by the narrowest column, so no database ever sees a wider one."""
+    book = {"title": "T", "isbn": make_isbn(1), "year": 2000, "author_id": author_id}
+    errors = invalid(await client.post("/books", json=book))
+    assert [(e["location"], e["type"]) for e in errors] == [("body.author_id", "less_than_equal")]
+
+
+async def test_the_widest_id_is_a_404_not_an_error(client: httpx.AsyncClient) -> None:
+    book = {"title": "T", "isbn": make_isbn(1), "year": 2000, "author_id": MAX_ID}
+    problem(await client.post("/books", json=book), 404, "not_found")
 
 
 async def test_book_with_unknown_author_is_404(client: httpx.AsyncClient) -> None:
@@ -719,6 +736,32 @@ async def test_settings_come_from_the_environment(
         loan = (await borrow(client, member["id"], book["id"])).json()
 
     assert loan["due_at"] == (TODAY + timedelta(days=7)).isoformat()
+
+
+async def test_the_database_is_one_setting_away(
+    clean_environment: Path,
+    file_database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: FixedClock,
+) -> None:
+    """``LENDING_DATABASE_URL`` alone moves the service, SQLite file or PostgreSQL alike."""
+    monkeypatch.setenv("LENDING_DATABASE_URL", file_database_url)
+    monkeypatch.setenv("LENDING_CREATE_TABLES", "true")
+
+    app = create_app()  # no settings given: the environment's
+    app.dependency_overrides[get_clock] = lambda: clock
+    async with app.router.lifespan_context(app), client_for(app) as client:
+        book, member = await new_book(client), await new_member(client)
+        assert (await borrow(client, member["id"], book["id"])).status_code == 201
+        assert str(app.state.session_factory.kw["bind"].url) == file_database_url
+
+    engine = db_module.make_engine(file_database_url)
+    try:
+        async with engine.connect() as connection:
+            stored = await connection.execute(text("SELECT member_id, book_id FROM loans"))
+            assert stored.all() == [(member["id"], book["id"])]
+    finally:
+        await engine.dispose()
 
 
 async def test_settings_defaults_and_dotenv_file(clean_environment: Path) -> None:

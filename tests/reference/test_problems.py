@@ -287,14 +287,15 @@ async def test_a_value_the_driver_cannot_store_is_422(app: FastAPI) -> None:
     assert database_problem(OverflowError("our own arithmetic")) is None
 
 
-async def test_a_body_id_too_wide_for_the_driver_is_422_not_500(
+async def test_a_body_id_too_wide_for_the_driver_is_422_before_it_reaches_the_driver(
     client: httpx.AsyncClient,
 ) -> None:
+    """The schema bounds it (``MAX_ID``): the driver's overflow, above, is only the net."""
     body = {"title": "T", "isbn": "9780441478125", "year": 1969, "author_id": 2**64}
 
     response = await client.post("/books", json=body)
 
-    problem(response, 422, "unstorable_value")
+    problem(response, 422, "invalid_request")
 
 
 # --- Request ids -------------------------------------------------------------------------

@@ -51,6 +51,7 @@ BUILT: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("08-migrations", ("models", "settings", "app")),
     ("09-security", ("settings", "security", "routers")),
     ("10-performance", ("db", "repositories", "reads", "routers")),
+    ("11-capstone", ("schemas", "models", "errors", "repositories", "services", "deps", "routers")),
 )
 
 

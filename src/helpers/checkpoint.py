@@ -51,7 +51,10 @@ BUILT: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("08-migrations", ("models", "settings", "app")),
     ("09-security", ("settings", "security", "routers")),
     ("10-performance", ("db", "repositories", "reads", "routers")),
-    ("11-capstone", ("schemas", "models", "errors", "repositories", "services", "deps", "routers")),
+    (
+        "11-capstone",
+        ("schemas", "models", "errors", "repositories", "services", "deps", "problems", "routers"),
+    ),
 )
 
 

@@ -32,7 +32,8 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("ready_at", sa.Date(), nullable=True),
         sa.CheckConstraint(
-            "status IN ('waiting', 'ready', 'fulfilled', 'cancelled')", name=op.f("ck_reservations_status_known")
+            "status IN ('waiting', 'ready', 'fulfilled', 'cancelled')",
+            name=op.f("ck_reservations_status_known"),
         ),
         sa.CheckConstraint(
             "ready_at IS NULL OR ready_at >= reserved_at",

@@ -45,15 +45,22 @@ def start(notebook_id: str, *, your_package: bool = False) -> None:
     """Prepare the kernel for notebook ``notebook_id`` and restore earlier layers.
 
     With ``your_package`` (the capstone), ``lending`` is the learner's own package in
-    the workspace, and only the layers it lacks (or that fail to import) come from
-    the reference.
+    the workspace, made whole first (:func:`helpers.capstone.assemble`): only the layers
+    it lacks, or that cannot be used, come from the reference.
     """
-    checkpoint = restore(notebook_id, workspace=workspace_dir() if your_package else None)
+    if your_package:
+        from helpers.capstone import assemble
+
+        package = assemble()  # the workspace made whole first: every layer then imports
+        restore(notebook_id, workspace=package.root)
+        description = package.describe()
+    else:
+        description = restore(notebook_id).describe()
     shell = _shell()
     if shell is not None:
         _install(shell, notebook_id)
     print(f"Lending-library course, notebook {notebook_id}: ready.")
-    print(checkpoint.describe())
+    print(description)
 
 
 def _shell() -> Any:

@@ -10,7 +10,8 @@ defines the same names, so the file always holds the latest working version.
 The workspace is ``$COURSE_WORKSPACE`` when set, else ``workspace/`` in the
 course root (the folder holding ``nbgrader_config.py``), else ``workspace/``
 in the current directory. Under nbgrader (``NBGRADER_EXECUTION`` set) nothing
-is saved: grading a notebook is not the learner working on it.
+is saved: grading a notebook is not the learner working on it (the graded capstone saves
+to a private temporary folder instead: :func:`use_private_workspace`).
 """
 
 from __future__ import annotations
@@ -63,8 +64,23 @@ def course_root(start: Path | None = None) -> Path | None:
     return None
 
 
+_PRIVATE: list[Path] = []
+
+
+def use_private_workspace(folder: Path) -> None:
+    """Save workspace cells to ``folder`` from now on, under nbgrader too: the capstone,
+    graded, assembles the learner's package there, never in the instructor's workspace."""
+    _PRIVATE[:] = [folder]
+
+
+def private_workspace() -> Path | None:
+    return _PRIVATE[0] if _PRIVATE else None
+
+
 def workspace_dir() -> Path:
     """Where the learner's package and progress are kept (see module docstring)."""
+    if _PRIVATE:
+        return _PRIVATE[0]
     configured = os.environ.get("COURSE_WORKSPACE")
     if configured:
         return Path(configured).expanduser()
@@ -73,8 +89,9 @@ def workspace_dir() -> Path:
 
 
 def saving_enabled() -> bool:
-    """False while nbgrader executes the notebook (autograde, validate)."""
-    return "NBGRADER_EXECUTION" not in os.environ
+    """False while nbgrader executes the notebook (autograde, validate), unless a private
+    workspace was chosen (:func:`use_private_workspace`)."""
+    return bool(_PRIVATE) or "NBGRADER_EXECUTION" not in os.environ
 
 
 def target_of(source: str) -> str | None:
@@ -236,11 +253,15 @@ def merge_imports(statements: Iterable[str], line_length: int = 88) -> str:
     for module, alias in sorted(plain, key=lambda item: (item[0].lower(), item[1] or "")):
         sections.setdefault(_section(module), []).append(f"import {_alias(module, alias)}")
     for module in sorted(froms, key=str.lower):
-        names = [_alias(name, alias) for name, alias in sorted(froms[module], key=_member_key)]
-        line = f"from {module} import {', '.join(names)}"
-        if len(line) > line_length:
-            line = f"from {module} import (\n" + "".join(f"    {n},\n" for n in names) + ")"
-        sections.setdefault(_section(module), []).append(line)
+        members = sorted(froms[module], key=_member_key)
+        # isort keeps each aliased name in a statement of its own (ruff: combine-as = false)
+        groups = [[m for m in members if m[1] is None]] + [[m] for m in members if m[1]]
+        for group in filter(None, groups):
+            names = [_alias(name, alias) for name, alias in group]
+            line = f"from {module} import {', '.join(names)}"
+            if len(line) > line_length:
+                line = f"from {module} import (\n" + "".join(f"    {n},\n" for n in names) + ")"
+            sections.setdefault(_section(module), []).append(line)
     return "\n\n".join("\n".join(sections[key]) for key in sorted(sections))
 
 

@@ -353,7 +353,7 @@ reservations = APIRouter(tags=["reservations"], responses=ANY_REQUEST)
     response_model=ReservationRead,
     responses=problem_responses(404, 409) | SIGNED_IN,
 )
-async def reserve_book(book_id: IdPath, user: CurrentUser, service: ReservationsDep) -> Reservation:
+async def post_reservation(book_id: IdPath, user: CurrentUser, service: ReservationsDep) -> Reservation:
     """The caller's place in the queue for a book with no copy on the shelf."""
     return await service.reserve(user.member_id, book_id)
 
@@ -363,7 +363,7 @@ async def reserve_book(book_id: IdPath, user: CurrentUser, service: Reservations
     response_model=list[ReservationRead],
     responses=problem_responses(404) | SIGNED_IN,
 )
-async def my_reservations(
+async def list_my_reservations(
     user: CurrentUser, service: ReservationsDep, active_only: bool = False
 ) -> list[Reservation]:
     return await service.reservations_of(user.member_id, active_only=active_only)
@@ -374,7 +374,7 @@ async def my_reservations(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 409) | SIGNED_IN,
 )
-async def cancel_reservation(reservation_id: OwnReservationId, service: ReservationsDep) -> None:
+async def delete_reservation(reservation_id: OwnReservationId, service: ReservationsDep) -> None:
     await service.cancel(reservation_id)
 
 
@@ -384,7 +384,7 @@ async def cancel_reservation(reservation_id: OwnReservationId, service: Reservat
     response_model=LoanRead,
     responses=problem_responses(404, 409) | SIGNED_IN,
 )
-async def collect_reservation(
+async def collect_reserved_copy(
     reservation_id: OwnReservationId,
     service: ReservationsDep,
     clock: ClockDep,

@@ -51,17 +51,26 @@ def _built(name: str) -> dict[str, list[NotebookNode]]:
     return layers
 
 
-def _examples(name: str, before: str) -> list[str]:
-    """The code cells a learner runs besides the exercises, above the test cell ``before``:
-    worked examples, not setup (11's later sections run the whole package)."""
-    examples = []
-    for cell in _notebook(name).cells:
-        if nbmeta.grade_id(cell) == before:
-            break
-        graded = nbmeta.is_solution(cell) or nbmeta.is_test(cell)
-        if cell.cell_type == "code" and not graded and nbmeta.grade_id(cell) != "setup":
-            examples.append(cell.source)
-    return examples
+def _examples(name: str) -> list[str]:
+    """The code cells a learner runs besides the exercises: worked examples, not setup.
+
+    In the capstone (its setup assembles the learner's package), only those above the last
+    layer exercise's test: the sections after it run the whole package, for real.
+    """
+    cells = _notebook(name).cells
+    last = len(cells)
+    if any("your_package=True" in c.source for c in cells if nbmeta.grade_id(c) == "setup"):
+        tests = {
+            f"{nbmeta.grade_id(c)}-tests" for c in cells if nbmeta.is_solution(c) and _layer_of(c)
+        }
+        last = max(i for i, c in enumerate(cells) if nbmeta.grade_id(c) in tests)
+    return [
+        cell.source
+        for cell in cells[:last]
+        if cell.cell_type == "code"
+        and not (nbmeta.is_solution(cell) or nbmeta.is_test(cell))
+        and nbmeta.grade_id(cell) != "setup"
+    ]
 
 
 def _answer_with_the_reference(name: str, namespace: dict[str, Any]) -> None:
@@ -78,9 +87,9 @@ def _answer_with_the_reference(name: str, namespace: dict[str, Any]) -> None:
         if any(nbmeta.is_solution(cell) for cell in _built(name)[layer])
     }
     for layer in dict(BUILT).get(name, ()):
-        if layer in _built(name) and layer not in answered:
-            # 11's errors, deps and problems: only worked examples write them, and those
-            # ran already; a fresh copy of errors would be classes no handler knows.
+        if layer in _built(name) and layer not in answered and layer in layers_for(name):
+            # 11's errors, deps and problems: earlier layers that only worked examples
+            # revise, and those ran already (a fresh errors would be classes no handler knows)
             continue
         module = reference_version(layer)
         defined = split(Path(module.__file__ or "").read_text("utf-8")).names  # not imports
@@ -95,9 +104,7 @@ def _exercise_tests() -> list[Any]:
         for cell in nb.cells:
             if nbmeta.is_solution(cell) and _layer_of(cell):
                 grade_id = f"{nbmeta.grade_id(cell)}-tests"
-                params.append(
-                    pytest.param(name, grade_id, tests[grade_id].source, id=f"{name}:{grade_id}")
-                )
+                params.append(pytest.param(name, tests[grade_id].source, id=f"{name}:{grade_id}"))
     return params
 
 
@@ -123,7 +130,8 @@ def test_the_setup_restores_exactly_the_checkpoint_and_none_of_its_answers(
 ) -> None:
     setup = next(cell for cell in _notebook(name).cells if nbmeta.grade_id(cell) == "setup")
     # start("11-capstone", your_package=True): the capstone's own package, made whole
-    assert f'start("{name}"' in setup.source, "the setup cell restores its own checkpoint"
+    setups = (f'start("{name}")', f'start("{name}", your_package=True)')
+    assert any(call in setup.source for call in setups), "the setup restores its own checkpoint"
     checkpoint = restore(name)
     expected = layers_for(name)
     assert list(checkpoint.layers) == list(expected)
@@ -136,14 +144,14 @@ def test_the_setup_restores_exactly_the_checkpoint_and_none_of_its_answers(
             assert version.path.read_bytes() != own[layer].path.read_bytes()
 
 
-@pytest.mark.parametrize(("name", "grade_id", "source"), _exercise_tests())
+@pytest.mark.parametrize(("name", "source"), _exercise_tests())
 def test_reference_passes_the_exercise_tests(
-    name: str, grade_id: str, source: str, shell: InteractiveShell, clean_lending: None
+    name: str, source: str, shell: InteractiveShell, clean_lending: None
 ) -> None:
     """Run the notebook as a learner who skipped the exercises, with the reference in place."""
     shell.reset(new_session=False)
     restore(name)
-    for example in _examples(name, before=grade_id):
+    for example in _examples(name):
         assert shell.run_cell(example).success, f"a worked example of {name} failed"
     _answer_with_the_reference(name, shell.user_ns)
     result = shell.run_cell(source)

@@ -1,6 +1,6 @@
 # workspace: lending/services.py
-# The returned copy goes back on the shelf although someone waits for it.
-# feedback: shelf
+# The loan starts on the day the member reserved, not on the day they collect it.
+# feedback: borrowed_at
 from datetime import timedelta
 
 from lending.clock import Clock
@@ -19,6 +19,7 @@ from lending.services import (
     ReservingUnitOfWork,
     _loan,
     _reservation,
+    hand_on_copy,
 )
 
 
@@ -27,7 +28,8 @@ async def return_book_to_queue(uow: ReservingUnitOfWork, clock: Clock, loan_id: 
     async with uow:
         loan = await _loan(uow, loan_id)
         if await uow.loans.mark_returned(loan_id, clock.today()):
-            await uow.books.put_back_copy(loan.book_id)
+            await uow.reservations.lock_queue(loan.book_id)
+            await hand_on_copy(uow, clock, loan.book_id)
             await uow.commit()
         return loan
 
@@ -54,7 +56,7 @@ async def collect_reservation(
             reservation_id, ReservationStatus.READY, ReservationStatus.FULFILLED
         ):
             raise ReservationNotReady(reservation_id, reservation.status)
-        today = clock.today()
+        today = reservation.reserved_at
         loan = Loan(
             member_id=member_id,
             book_id=book_id,

@@ -339,7 +339,7 @@ def test_a_grown_layer_serves_the_notebook_then_the_installed_module_then_the_re
     grow_from_this_notebook(namespace, "errors")  # the cell is run again
 
     assert capsys.readouterr().out.count("lending.errors") == 2
-    from lending.errors import (  # type: ignore[import-not-found]
+    from lending.errors import (
         AlreadyReserved,
         CopyAvailable,
         NotFound,

@@ -353,7 +353,9 @@ reservations = APIRouter(tags=["reservations"], responses=ANY_REQUEST)
     response_model=ReservationRead,
     responses=problem_responses(404, 409) | SIGNED_IN,
 )
-async def post_reservation(book_id: IdPath, user: CurrentUser, service: ReservationsDep) -> Reservation:
+async def post_reservation(
+    book_id: IdPath, user: CurrentUser, service: ReservationsDep
+) -> Reservation:
     """The caller's place in the queue for a book with no copy on the shelf."""
     return await service.reserve(user.member_id, book_id)
 

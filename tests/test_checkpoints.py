@@ -52,10 +52,21 @@ def _built(name: str) -> dict[str, list[NotebookNode]]:
 
 
 def _examples(name: str) -> list[str]:
-    """The code cells a learner runs besides the exercises: worked examples, not setup."""
+    """The code cells a learner runs besides the exercises: worked examples, not setup.
+
+    In the capstone (its setup assembles the learner's package), only those above the last
+    layer exercise's test: the sections after it run the whole package, for real.
+    """
+    cells = _notebook(name).cells
+    last = len(cells)
+    if any("your_package=True" in c.source for c in cells if nbmeta.grade_id(c) == "setup"):
+        tests = {
+            f"{nbmeta.grade_id(c)}-tests" for c in cells if nbmeta.is_solution(c) and _layer_of(c)
+        }
+        last = max(i for i, c in enumerate(cells) if nbmeta.grade_id(c) in tests)
     return [
         cell.source
-        for cell in _notebook(name).cells
+        for cell in cells[:last]
         if cell.cell_type == "code"
         and not (nbmeta.is_solution(cell) or nbmeta.is_test(cell))
         and nbmeta.grade_id(cell) != "setup"
@@ -70,7 +81,16 @@ def _answer_with_the_reference(name: str, namespace: dict[str, Any]) -> None:
     services' ``from .errors import NotFound`` finds the reference errors through the
     notebook's namespace (``from_this_notebook``).
     """
+    answered = {
+        layer
+        for layer in _built(name)
+        if any(nbmeta.is_solution(cell) for cell in _built(name)[layer])
+    }
     for layer in dict(BUILT).get(name, ()):
+        if layer in _built(name) and layer not in answered and layer in layers_for(name):
+            # 11's errors, deps and problems: earlier layers that only worked examples
+            # revise, and those ran already (a fresh errors would be classes no handler knows)
+            continue
         module = reference_version(layer)
         defined = split(Path(module.__file__ or "").read_text("utf-8")).names  # not imports
         namespace.update({k: getattr(module, k) for k in defined if not k.startswith("_")})
@@ -109,7 +129,9 @@ def test_the_setup_restores_exactly_the_checkpoint_and_none_of_its_answers(
     name: str, clean_lending: None
 ) -> None:
     setup = next(cell for cell in _notebook(name).cells if nbmeta.grade_id(cell) == "setup")
-    assert f'start("{name}")' in setup.source, "the setup cell restores its own checkpoint"
+    # start("11-capstone", your_package=True): the capstone's own package, made whole
+    setups = (f'start("{name}")', f'start("{name}", your_package=True)')
+    assert any(call in setup.source for call in setups), "the setup restores its own checkpoint"
     checkpoint = restore(name)
     expected = layers_for(name)
     assert list(checkpoint.layers) == list(expected)

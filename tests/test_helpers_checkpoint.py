@@ -17,6 +17,7 @@ from helpers.checkpoint import (
     Checkpoint,
     CheckpointError,
     from_this_notebook,
+    grow_from_this_notebook,
     layers_for,
     notebook_number,
     reference_names,
@@ -327,6 +328,31 @@ def test_with_the_reference_fallback_missing_names_come_from_the_reference() -> 
     assert SettingsDep is not None
     with pytest.raises(AttributeError):
         sys.modules["lending.settings"].no_such_name  # noqa: B018
+
+
+def test_a_grown_layer_serves_the_notebook_then_the_installed_module_then_the_reference(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The capstone: a cell's new name, else the learner's (here the checkpoint's) module,
+    else the reference's latest version; growing again never wraps the wrapper."""
+    checkpoint = restore("11-capstone")
+    namespace: dict[str, object] = {"CopyAvailable": KeyError}
+
+    grow_from_this_notebook(namespace, "errors")
+    grow_from_this_notebook(namespace, "errors")  # the cell is run again
+
+    assert capsys.readouterr().out.count("lending.errors") == 2
+    from lending.errors import (
+        AlreadyReserved,
+        CopyAvailable,
+        NotFound,
+    )
+
+    assert CopyAvailable is KeyError
+    assert NotFound is checkpoint.layers["errors"].NotFound
+    assert AlreadyReserved.__module__ == "lending_reference.errors"
+    with pytest.raises(AttributeError, match="not defined in this notebook"):
+        sys.modules["lending.errors"].no_such_name  # noqa: B018
 
 
 def test_setup_run_again_keeps_the_notebooks_own_layers() -> None:

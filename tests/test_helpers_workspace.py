@@ -624,3 +624,21 @@ def test_split_handles_a_multiline_import_followed_by_others() -> None:
         "from x import y",
     )
     assert fragment.body == "A = os.sep"
+
+
+def test_a_cell_s_imports_of_its_own_module_stay_out_of_the_file(tmp_path: Path) -> None:
+    """In the notebook ``from lending.routers import IdPath`` finds the module loaded; in
+    ``lending/routers.py`` itself it would be a circular import of a name defined there."""
+    cell = (
+        "# workspace: lending/routers.py\n"
+        "from fastapi import APIRouter\n\n"
+        "from lending.deps import ClockDep\n"
+        "from lending.routers import IdPath, books\n\n"
+        "extra = APIRouter()\n"
+    )
+    path = Workspace(tmp_path).save("lending/routers.py", cell)
+
+    text = path.read_text("utf-8")
+    assert "from lending.deps import ClockDep" in text
+    assert "from fastapi import APIRouter" in text
+    assert "lending.routers" not in text

@@ -51,6 +51,10 @@ BUILT: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("08-migrations", ("models", "settings", "app")),
     ("09-security", ("settings", "security", "routers")),
     ("10-performance", ("db", "repositories", "reads", "routers")),
+    (
+        "11-capstone",
+        ("schemas", "models", "errors", "repositories", "services", "deps", "problems", "routers"),
+    ),
 )
 
 
@@ -403,8 +407,36 @@ def from_this_notebook(
     print("Importable from this notebook:", ", ".join(f"{PACKAGE}.{name}" for name in layers))
 
 
+def grow_from_this_notebook(namespace: dict[str, object], *layers: str) -> None:
+    """The capstone's ``from_this_notebook``: ``lending.<layer>`` gains the notebook's names.
+
+    Each name is looked up in ``namespace`` first (the cell run most recently), then in the
+    module the setup installed (the learner's package, or the checkpoint), then in the
+    reference's latest version (``lending_reference.<layer>``), so a cell that imports an
+    earlier exercise's answer still runs when that exercise is not solved yet.
+    """
+    known = first_built()
+    unknown = [name for name in layers if name not in known]
+    if unknown:
+        raise ValueError(f"no such layer: {', '.join(unknown)} (layers: {', '.join(known)})")
+    package = sys.modules.get(PACKAGE)
+    if package is None:
+        raise RuntimeError(f"run the setup cell first: start(...) creates the {PACKAGE} package")
+    for name in layers:
+        qualified = f"{PACKAGE}.{name}"
+        installed = sys.modules.get(qualified)
+        while isinstance(below := getattr(installed, "__course_installed__", None), ModuleType):
+            installed = below  # the cell ran again: grow the module the setup installed
+        module = _notebook_module(
+            qualified, namespace, installed, importlib.import_module(f"lending_reference.{name}")
+        )
+        module.__course_installed__ = installed  # type: ignore[attr-defined]  # a marker: ModuleType declares none
+        _install(package, name, module)
+    print("Importable from this notebook:", ", ".join(f"{PACKAGE}.{name}" for name in layers))
+
+
 def _notebook_module(
-    qualified: str, namespace: dict[str, object], reference: ModuleType | None
+    qualified: str, namespace: dict[str, object], *fallbacks: ModuleType | None
 ) -> ModuleType:
     module = ModuleType(qualified, "Names defined by the notebook's cells, looked up at import.")
 
@@ -412,8 +444,9 @@ def _notebook_module(
         if not name.startswith("__"):
             if name in namespace:
                 return namespace[name]
-            if reference is not None:
-                return getattr(reference, name)
+            for fallback in fallbacks:
+                if fallback is not None and hasattr(fallback, name):
+                    return getattr(fallback, name)
         raise AttributeError(f"{name} is not defined in this notebook (yet)")
 
     module.__dict__["__getattr__"] = find  # PEP 562: consulted for every missing name

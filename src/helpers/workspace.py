@@ -204,7 +204,7 @@ class Workspace:
     def save(self, module: str, source: str) -> Path:
         """Store a cell as a fragment of ``module`` and rewrite the module file."""
         module = _checked_path(module)
-        fragment = split(source)
+        fragment = _without_self_imports(split(source), module)
         manifest = self.fragments()
         kept = manifest.get(module, [])
         position = next(
@@ -222,6 +222,19 @@ class Workspace:
                 write_atomic(init, "")
         write_atomic(self.manifest_path, _Manifest.dump_json(manifest, indent=1).decode())
         return path
+
+
+def _without_self_imports(fragment: Fragment, module: str) -> Fragment:
+    """``fragment`` without the imports of its own module: a cell imports
+    ``from lending.routers import IdPath`` in the notebook, where the module exists
+    already, but in ``lending/routers.py`` the name is defined in the file itself."""
+    own = module.removesuffix(".py").replace("/", ".")
+    kept = []
+    for statement in fragment.imports:
+        node = ast.parse(statement).body[0]
+        if not (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module == own):
+            kept.append(statement)
+    return Fragment(names=fragment.names, imports=tuple(kept), body=fragment.body)
 
 
 def assemble(fragments: list[Fragment]) -> str:

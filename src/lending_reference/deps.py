@@ -1,9 +1,12 @@
-"""Reference dependencies (notebook 05): everything a route can ask for, in one place.
+"""Reference dependencies (notebooks 05, 11): everything a route can ask for, in one place.
 
 The chain reads like the architecture: settings -> session factory (built in
 the lifespan) -> unit of work -> service. Each link is an ``Annotated`` alias,
 so a route's signature says what it needs, and a test overrides exactly one
 callable in ``app.dependency_overrides``.
+
+Notebook 11 adds the reservations' unit of work and service; lending runs on that unit
+of work too, so that a return hands its copy to the first member in line.
 """
 
 from __future__ import annotations
@@ -18,6 +21,10 @@ from .services import (
     CatalogueService,
     LendingService,
     MemberService,
+    ReservationService,
+    ReservingLendingService,
+    ReservingUnitOfWork,
+    SqlReservingUnitOfWork,
     SqlUnitOfWork,
     UnitOfWork,
 )
@@ -42,6 +49,13 @@ def get_uow(session_factory: SessionFactoryDep) -> UnitOfWork:
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_uow)]
 
 
+def get_reserving_uow(session_factory: SessionFactoryDep) -> ReservingUnitOfWork:
+    return SqlReservingUnitOfWork(session_factory)
+
+
+ReservingUnitOfWorkDep = Annotated[ReservingUnitOfWork, Depends(get_reserving_uow)]
+
+
 def get_clock() -> Clock:
     return SystemClock()
 
@@ -57,10 +71,19 @@ def get_member_service(uow: UnitOfWorkDep) -> MemberService:
     return MemberService(uow)
 
 
-def get_lending(uow: UnitOfWorkDep, clock: ClockDep, settings: SettingsDep) -> LendingService:
-    return LendingService(uow, clock, loan_days=settings.loan_days)
+def get_lending(
+    uow: ReservingUnitOfWorkDep, clock: ClockDep, settings: SettingsDep
+) -> LendingService:
+    return ReservingLendingService(uow, clock, loan_days=settings.loan_days)
+
+
+def get_reservations(
+    uow: ReservingUnitOfWorkDep, clock: ClockDep, settings: SettingsDep
+) -> ReservationService:
+    return ReservationService(uow, clock, loan_days=settings.loan_days)
 
 
 CatalogueDep = Annotated[CatalogueService, Depends(get_catalogue)]
 MemberServiceDep = Annotated[MemberService, Depends(get_member_service)]
 LendingDep = Annotated[LendingService, Depends(get_lending)]
+ReservationsDep = Annotated[ReservationService, Depends(get_reservations)]

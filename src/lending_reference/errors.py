@@ -1,7 +1,8 @@
-"""Reference domain errors (notebook 04): what can go wrong, in the library's words.
+"""Reference domain errors (notebooks 04, 11): what can go wrong, in the library's words.
 
 Services raise these; they know nothing of HTTP. Notebook 06 maps each to a
-status code and one consistent problem-details body.
+status code and one consistent problem-details body; the reservations' errors of
+notebook 11 are conflicts, answered 409 with their own stable ``code``.
 """
 
 from __future__ import annotations
@@ -92,3 +93,40 @@ class LoanClosed(Conflict):
     def __init__(self, loan_id: int) -> None:
         super().__init__(f"loan {loan_id} has been returned and cannot be renewed")
         self.loan_id = loan_id
+
+
+class CopyAvailable(Conflict):
+    code = "copy_available"
+
+    def __init__(self, book_id: int) -> None:
+        super().__init__(f"a copy of book {book_id} is available: borrow it instead")
+        self.book_id = book_id
+
+
+class AlreadyReserved(Conflict):
+    code = "already_reserved"
+
+    def __init__(self, member_id: int, book_id: int) -> None:
+        super().__init__(f"member {member_id} already has an active reservation of book {book_id}")
+        self.member_id = member_id
+        self.book_id = book_id
+
+
+class ReservationNotReady(Conflict):
+    code = "reservation_not_ready"
+
+    def __init__(self, reservation_id: int, status: str) -> None:
+        super().__init__(
+            f"reservation {reservation_id} is {status}: only a ready one becomes a loan"
+        )
+        self.reservation_id = reservation_id
+        self.status = status
+
+
+class ReservationClosed(Conflict):
+    code = "reservation_closed"
+
+    def __init__(self, reservation_id: int, status: str) -> None:
+        super().__init__(f"reservation {reservation_id} is {status} and cannot be cancelled")
+        self.reservation_id = reservation_id
+        self.status = status

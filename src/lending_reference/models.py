@@ -1,4 +1,4 @@
-"""Reference models layer (notebooks 02, 08): the tables, as typed SQLAlchemy 2.x classes.
+"""Reference models layer (notebooks 02, 08, 11): the tables, as typed SQLAlchemy 2.x classes.
 
 Rules the database itself enforces, whatever code writes to it: unique ISBN and
 e-mail, an ISBN of exactly 13 digits, ``0 <= copies_available <= copies_total``,
@@ -10,6 +10,10 @@ Notebook 08 adds what its migrations ``0002`` and ``0003`` create: the day each
 member joined (filled by the database) and a loan never returned before it was
 borrowed. The schema changes only through migrations from here on; a test keeps
 models and migrations in step.
+
+Notebook 11 adds reservations (migration ``0005``): a member's place in the queue for a
+book, at most one *active* (waiting or ready) per member and book, by a partial unique
+index like the open loan's.
 """
 
 from __future__ import annotations
@@ -128,3 +132,31 @@ class Loan(Base):
         back_populates="loans", lazy="raise", init=False, repr=False
     )
     book: Mapped[Book] = relationship(back_populates="loans", lazy="raise", init=False, repr=False)
+
+
+class Reservation(Base):
+    """A member's place in the queue for a book; ``status`` holds a ``ReservationStatus``."""
+
+    __tablename__ = "reservations"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('waiting', 'ready', 'fulfilled', 'cancelled')", name="status_known"
+        ),
+        CheckConstraint("ready_at IS NULL OR ready_at >= reserved_at", name="ready_not_before"),
+        # One active reservation per member and book: the database refuses a second.
+        Index(
+            "uq_reservations_active_member_book",
+            "member_id",
+            "book_id",
+            unique=True,
+            sqlite_where=text("status IN ('waiting', 'ready')"),
+            postgresql_where=text("status IN ('waiting', 'ready')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, init=False)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    reserved_at: Mapped[date]
+    status: Mapped[str] = mapped_column(String(20), default="waiting")
+    ready_at: Mapped[date | None] = mapped_column(default=None)

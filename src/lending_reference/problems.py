@@ -1,4 +1,4 @@
-"""Reference error layer (notebook 06): one problem-details format for every failure.
+"""Reference error layer (notebooks 06, 11): one problem-details format for every failure.
 
 Every error the service answers is an RFC 9457 problem, ``application/problem+json``:
 ``type``, ``title``, ``status``, ``detail``, ``instance`` (the request's path), plus a
@@ -51,8 +51,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import (
     AlreadyBorrowed,
+    AlreadyReserved,
     BookHasLoans,
     Conflict,
+    CopyAvailable,
     EmailAlreadyRegistered,
     IsbnAlreadyRegistered,
     LendingError,
@@ -61,6 +63,8 @@ from .errors import (
     MemberInactive,
     NoCopyAvailable,
     NotFound,
+    ReservationClosed,
+    ReservationNotReady,
 )
 
 PROBLEM_JSON = "application/problem+json"
@@ -139,7 +143,18 @@ LENDING_PROBLEMS: dict[type[LendingError], ProblemType] = {
     NoCopyAvailable: ProblemType(409, "no-copy-available", "No copy available"),
     LoanClosed: ProblemType(409, "loan-closed", "Loan closed"),
 }
-PROBLEM_TYPES: dict[type[LendingError], ProblemType] = {**CATALOGUE_PROBLEMS, **LENDING_PROBLEMS}
+RESERVATION_PROBLEMS: dict[type[LendingError], ProblemType] = {
+    CopyAvailable: ProblemType(409, "copy-available", "Copy available"),
+    AlreadyReserved: ProblemType(409, "already-reserved", "Book already reserved"),
+    ReservationNotReady: ProblemType(409, "reservation-not-ready", "Reservation not ready"),
+    ReservationClosed: ProblemType(409, "reservation-closed", "Reservation closed"),
+}
+"""Notebook 11's rows: the reservations' conflicts."""
+PROBLEM_TYPES: dict[type[LendingError], ProblemType] = {
+    **CATALOGUE_PROBLEMS,
+    **LENDING_PROBLEMS,
+    **RESERVATION_PROBLEMS,
+}
 """Each domain error's problem: the one table. A class without a row of its own inherits
 its nearest ancestor's, so a new error is never a 500; a row gives it its own type."""
 

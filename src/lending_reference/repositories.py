@@ -1,4 +1,4 @@
-"""Reference repositories layer (notebooks 03, 10): data access behind Protocols.
+"""Reference repositories layer (notebooks 03, 10, 11): data access behind Protocols.
 
 Services depend on the Protocols, never on SQLAlchemy. Each Protocol has two
 implementations that pass one contract test suite: ``Sql...`` over an
@@ -11,6 +11,11 @@ once which books a page of the listing holds, for ORM objects (``list``) and for
 rows (``SqlBookRepository.list_rows``: no objects built or tracked, for a response
 serialised straight from them), so that the two can never disagree. Rows are SQL's
 business, so ``list_rows`` is not part of the ``BookRepository`` Protocol.
+
+Notebook 11 adds the reservations: :class:`ReservationRepository`. Its writes are
+conditional UPDATEs (a status changes only from the one expected), and ``lock_queue``
+locks the book's row, so that whatever touches one book's queue and copies (a return,
+a reservation, a cancellation) does so one transaction at a time.
 """
 
 from __future__ import annotations
@@ -25,7 +30,9 @@ from sqlalchemy import CursorResult, Result, Row, Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import Base, Book, Loan, Member
+from .models import Base, Book, Loan, Member, Reservation
+from .schemas import ACTIVE_STATUSES as ACTIVE
+from .schemas import ReservationStatus
 
 ModelT = TypeVar("ModelT", bound=Base)
 ItemT = TypeVar("ItemT")
@@ -82,6 +89,21 @@ class LoanRepository(Protocol):
     async def mark_returned(self, loan_id: int, on: date) -> bool: ...
     async def extend_due(self, loan_id: int, seen: date, until: date) -> bool: ...
     async def list_for_member(self, member_id: int, *, open_only: bool = False) -> list[Loan]: ...
+
+
+class ReservationRepository(Protocol):
+    async def get(self, reservation_id: int) -> Reservation | None: ...
+    async def add(self, reservation: Reservation) -> Reservation: ...
+    async def find_active(self, member_id: int, book_id: int) -> Reservation | None: ...
+    async def list_for_member(
+        self, member_id: int, *, active_only: bool = False
+    ) -> list[Reservation]: ...
+    async def queue(self, book_id: int) -> list[Reservation]: ...
+    async def lock_queue(self, book_id: int) -> Book | None: ...
+    async def hold_next(self, book_id: int, on: date) -> Reservation | None: ...
+    async def change_status(
+        self, reservation_id: int, old: ReservationStatus, new: ReservationStatus
+    ) -> bool: ...
 
 
 SelectT = TypeVar("SelectT", bound=Select[Any])
@@ -303,6 +325,90 @@ class SqlLoanRepository(SqlRepository[Loan]):
         return list(await self.session.scalars(query))
 
 
+class SqlReservationRepository(SqlRepository[Reservation]):
+    model = Reservation
+
+    async def find_active(self, member_id: int, book_id: int) -> Reservation | None:
+        return await self.session.scalar(
+            select(Reservation).where(
+                Reservation.member_id == member_id,
+                Reservation.book_id == book_id,
+                Reservation.status.in_(ACTIVE),
+            )
+        )
+
+    async def list_for_member(
+        self, member_id: int, *, active_only: bool = False
+    ) -> list[Reservation]:
+        query = select(Reservation).where(Reservation.member_id == member_id)
+        if active_only:
+            query = query.where(Reservation.status.in_(ACTIVE))
+        return list(await self.session.scalars(query.order_by(Reservation.id)))
+
+    async def queue(self, book_id: int) -> list[Reservation]:
+        """The book's waiting reservations, first come first served."""
+        query = (
+            select(Reservation)
+            .where(Reservation.book_id == book_id, Reservation.status == ReservationStatus.WAITING)
+            .order_by(Reservation.reserved_at, Reservation.id)
+        )
+        return list(await self.session.scalars(query))
+
+    async def lock_queue(self, book_id: int) -> Book | None:
+        """The book, read afresh and locked until the transaction ends.
+
+        ``SELECT ... FOR UPDATE`` takes the row lock; on SQLite, which has none, a no-op
+        UPDATE takes the database's write lock first (as ``get_for_update`` does for a
+        member). A concurrent return or reservation of the book then waits for this one.
+        """
+        if self.session.get_bind().dialect.name == "sqlite":
+            await self.session.execute(
+                update(Book)
+                .where(Book.id == book_id)
+                .values(copies_available=Book.copies_available)
+                .execution_options(synchronize_session=False)
+            )
+        return await self.session.get(Book, book_id, with_for_update=True, populate_existing=True)
+
+    async def hold_next(self, book_id: int, on: date) -> Reservation | None:
+        """Make the first waiting reservation ``ready`` on ``on``; ``None`` if nobody waits.
+
+        Each change is conditional (still waiting): a reservation another transaction
+        made ready, or cancelled, since the queue was read is passed over, never taken twice.
+        """
+        for reservation in await self.queue(book_id):
+            result = await self.session.execute(
+                update(Reservation)
+                .where(
+                    Reservation.id == reservation.id,
+                    Reservation.status == ReservationStatus.WAITING,
+                )
+                .values(status=ReservationStatus.READY, ready_at=on)
+                .execution_options(synchronize_session="fetch")
+            )
+            if _rows_changed(result) == 1:
+                return reservation
+        return None
+
+    async def change_status(
+        self, reservation_id: int, old: ReservationStatus, new: ReservationStatus
+    ) -> bool:
+        """Set ``new`` only if the status is still ``old``: of two racing changes, one wins.
+
+        When nothing changed, reload the reservation, so a caller holding it reads the truth.
+        """
+        result = await self.session.execute(
+            update(Reservation)
+            .where(Reservation.id == reservation_id, Reservation.status == old)
+            .values(status=new)
+            .execution_options(synchronize_session="fetch")
+        )
+        if _rows_changed(result) == 1:
+            return True
+        await self.session.get(Reservation, reservation_id, populate_existing=True)
+        return False
+
+
 class InMemoryRepository(Generic[ModelT]):
     """A dict standing in for a table: ids are assigned on add, like a flush would,
     and the columns named in ``unique`` are kept unique, like the database does."""
@@ -442,3 +548,65 @@ class InMemoryLoanRepository(InMemoryRepository[Loan]):
             for loan in self._sorted()
             if loan.member_id == member_id and not (open_only and loan.returned_at is not None)
         ]
+
+
+class InMemoryReservationRepository(InMemoryRepository[Reservation]):
+    """The fake queue; ``books`` is the catalogue it holds copies of (for ``lock_queue``)."""
+
+    def __init__(
+        self, items: Sequence[Reservation] = (), *, books: InMemoryBookRepository | None = None
+    ) -> None:
+        super().__init__(items)
+        self.books = books or InMemoryBookRepository()
+
+    async def add(self, entity: Reservation) -> Reservation:
+        if entity.status in ACTIVE and await self.find_active(entity.member_id, entity.book_id):
+            raise DuplicateError("an active reservation of this book by this member exists")
+        return self._store(entity)
+
+    async def find_active(self, member_id: int, book_id: int) -> Reservation | None:
+        return next(
+            (
+                r
+                for r in self._sorted()
+                if r.member_id == member_id and r.book_id == book_id and r.status in ACTIVE
+            ),
+            None,
+        )
+
+    async def list_for_member(
+        self, member_id: int, *, active_only: bool = False
+    ) -> list[Reservation]:
+        return [
+            r
+            for r in self._sorted()
+            if r.member_id == member_id and not (active_only and r.status not in ACTIVE)
+        ]
+
+    async def queue(self, book_id: int) -> list[Reservation]:
+        waiting = [
+            r
+            for r in self.items.values()
+            if r.book_id == book_id and r.status == ReservationStatus.WAITING
+        ]
+        return sorted(waiting, key=lambda r: (r.reserved_at, r.id))
+
+    async def lock_queue(self, book_id: int) -> Book | None:
+        return await self.books.get(book_id)
+
+    async def hold_next(self, book_id: int, on: date) -> Reservation | None:
+        waiting = await self.queue(book_id)
+        if not waiting:
+            return None
+        first = waiting[0]
+        first.status, first.ready_at = ReservationStatus.READY, on
+        return first
+
+    async def change_status(
+        self, reservation_id: int, old: ReservationStatus, new: ReservationStatus
+    ) -> bool:
+        reservation = self.items.get(reservation_id)
+        if reservation is None or reservation.status != old:
+            return False
+        reservation.status = new
+        return True

@@ -1,4 +1,4 @@
-"""Reference routers (notebooks 05, 06, 09, 10): thin HTTP adapters over the services.
+"""Reference routers (notebooks 05, 06, 09, 10, 11): thin HTTP adapters over the services.
 
 A route parses the request (schemas), calls one service method, and states
 the response: ``response_model``, status code, ``Location`` for a creation,
@@ -17,6 +17,11 @@ anyone else's, and its code is otherwise unchanged.
 Notebook 10 changes one route: ``GET /books`` sends the bytes of the read path
 (``.reads``), which match its ``response_model`` exactly; the model stays declared,
 so the OpenAPI document is unchanged.
+
+Notebook 11 adds ``reservations``: a member queues for a book with no copy left, sees
+and cancels their own reservations, and collects a ready one as a loan. Who may act on
+a reservation is one more access dependency, ``OwnReservationId`` (403 for anyone
+else's), as 09's ``OwnLoanId`` is for a loan.
 """
 
 from __future__ import annotations
@@ -33,9 +38,11 @@ from .deps import (
     ClockDep,
     LendingDep,
     MemberServiceDep,
+    ReservationsDep,
+    ReservingUnitOfWorkDep,
     SessionFactoryDep,
 )
-from .models import Author, Book, Member
+from .models import Author, Book, Member, Reservation
 from .problems import problem_responses
 from .reads import BookReaderDep
 from .schemas import (
@@ -49,15 +56,18 @@ from .schemas import (
     MemberCreate,
     MemberRead,
     MemberUpdate,
+    ReservationRead,
 )
 from .security import (
     AccountServiceDep,
     CurrentUser,
+    OwnId,
     OwnLoanId,
     OwnMemberId,
     PasswordChange,
     Token,
     ensure_may_update,
+    forbidden,
     require_librarian,
 )
 
@@ -316,4 +326,77 @@ async def set_password(
     await service.set_password(member_id, body.password)
 
 
-ROUTERS = (authors, books, members, member_loans, loans, health, auth)
+# --- Reservations (notebook 11) --------------------------------------------------------
+
+
+async def reservation_access(
+    reservation_id: OwnId, user: CurrentUser, uow: ReservingUnitOfWorkDep
+) -> int:
+    """A reservation: its member's, or a librarian's. A member asking for one that is not
+    theirs gets 403 whether it exists or not, as for a loan."""
+    if not user.is_librarian:
+        async with uow:
+            reservation = await uow.reservations.get(reservation_id)
+        if reservation is None or reservation.member_id != user.member_id:
+            raise forbidden()
+    return reservation_id
+
+
+OwnReservationId = Annotated[int, Depends(reservation_access)]
+
+reservations = APIRouter(tags=["reservations"], responses=ANY_REQUEST)
+
+
+@reservations.post(
+    "/books/{book_id}/reservations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ReservationRead,
+    responses=problem_responses(404, 409) | SIGNED_IN,
+)
+async def post_reservation(
+    book_id: IdPath, user: CurrentUser, service: ReservationsDep
+) -> Reservation:
+    """The caller's place in the queue for a book with no copy on the shelf."""
+    return await service.reserve(user.member_id, book_id)
+
+
+@reservations.get(
+    "/members/me/reservations",
+    response_model=list[ReservationRead],
+    responses=problem_responses(404) | SIGNED_IN,
+)
+async def list_my_reservations(
+    user: CurrentUser, service: ReservationsDep, active_only: bool = False
+) -> list[Reservation]:
+    return await service.reservations_of(user.member_id, active_only=active_only)
+
+
+@reservations.delete(
+    "/reservations/{reservation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409) | SIGNED_IN,
+)
+async def delete_reservation(reservation_id: OwnReservationId, service: ReservationsDep) -> None:
+    await service.cancel(reservation_id)
+
+
+@reservations.post(
+    "/reservations/{reservation_id}/loan",
+    status_code=status.HTTP_201_CREATED,
+    response_model=LoanRead,
+    responses=problem_responses(404, 409) | SIGNED_IN,
+)
+async def collect_reserved_copy(
+    reservation_id: OwnReservationId,
+    service: ReservationsDep,
+    clock: ClockDep,
+    request: Request,
+    response: Response,
+) -> LoanRead:
+    """The ready reservation's held copy, lent to its member from today."""
+    loan = await service.collect(reservation_id)
+    response.headers["Location"] = str(request.url_for("get_loan", loan_id=loan.id))
+    return LoanRead.from_loan(loan, as_of=clock.today())
+
+
+ROUTERS = (authors, books, members, member_loans, loans, reservations, health, auth)

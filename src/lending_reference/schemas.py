@@ -15,6 +15,9 @@ Values that follow from stored data (``BookRead.is_available``,
 ``LoanRead.is_overdue``) are computed, never stored. ``is_overdue`` depends on
 the date, so it is computed for an explicit ``as_of`` date, never the clock.
 
+Notebook 11 adds the contract of reservations (a member's place in the queue for a
+book with no copy left): :class:`ReservationStatus` and :class:`ReservationRead`.
+
 This module is the checkpoint restored as ``lending.schemas`` for every
 notebook after 01; it passes the tests of notebook 01's exercises.
 """
@@ -22,6 +25,7 @@ notebook after 01; it passes the tests of notebook 01's exercises.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from enum import StrEnum
 from typing import Any, Protocol, Self
 
 from pydantic import (
@@ -35,6 +39,7 @@ from pydantic import (
 )
 
 __all__ = [
+    "ACTIVE_STATUSES",
     "MAX_ID",
     "MAX_LOAN_DAYS",
     "AuthorCreate",
@@ -48,6 +53,8 @@ __all__ = [
     "MemberCreate",
     "MemberRead",
     "MemberUpdate",
+    "ReservationRead",
+    "ReservationStatus",
     "StoredLoan",
     "apply_book_update",
     "apply_member_update",
@@ -318,3 +325,44 @@ class LoanRead(BaseModel):
             returned_at=returned_at,
             is_overdue=returned_at is None and as_of > loan.due_at,
         )
+
+
+# --- Reservations (notebook 11) --------------------------------------------------
+
+
+class ReservationStatus(StrEnum):
+    """Where a reservation stands: ``waiting`` in the queue, ``ready`` (a returned copy
+    is held for the member), ``fulfilled`` (collected as a loan) or ``cancelled``."""
+
+    WAITING = "waiting"
+    READY = "ready"
+    FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"
+
+
+ACTIVE_STATUSES = (ReservationStatus.WAITING, ReservationStatus.READY)
+"""The statuses of a reservation still in play: a member holds at most one per book."""
+
+
+class ReservationRead(BaseModel):
+    """A reservation, as the API returns it; ``is_active`` is computed, never stored.
+
+    ``ready_at`` is the day a returned copy was put aside for the member (``None``
+    while they wait). No request body creates one: the book is in the path and the
+    member is the caller.
+    """
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    member_id: int
+    book_id: int
+    reserved_at: date
+    status: ReservationStatus
+    ready_at: date | None
+
+    @computed_field  # type: ignore[prop-decorator]  # Pydantic's form; mypy wants @property alone
+    @property
+    def is_active(self) -> bool:
+        """Whether the reservation still holds a place: waiting, or a copy ready for it."""
+        return self.status in ACTIVE_STATUSES

@@ -1,4 +1,4 @@
-"""Reference services layer (notebook 04): the library's rules and its transactions.
+"""Reference services layer (notebooks 04, 11): the library's rules and its transactions.
 
 A use case is one unit of work: it opens the unit of work, applies the rules
 through the repositories, commits, and returns the saved objects. Nothing is
@@ -22,6 +22,14 @@ The catalogue's use cases are methods of ``CatalogueService``. Those of members
 and loans are functions that receive every dependency (``register_member(uow,
 data)``, ``borrow_book(uow, clock, member_id, book_id)``); ``MemberService`` and
 ``LendingService`` bind them to a unit of work (and a clock) for the routes.
+
+Notebook 11 adds reservations, a queue for a book with no copy left
+(:class:`ReservationService`), on a unit of work that adds their repository
+(:class:`ReservingUnitOfWork`). A copy returned while someone waits is held for the
+first in line instead of going back on the shelf (:class:`ReservingLendingService`).
+Everything that touches one book's queue locks the book's row first
+(``lock_queue``), so two returns and two queued members end with one ready
+reservation each, and every status change is a conditional UPDATE.
 """
 
 from __future__ import annotations
@@ -37,7 +45,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from .clock import Clock
 from .errors import (
     AlreadyBorrowed,
+    AlreadyReserved,
     BookHasLoans,
+    CopyAvailable,
     EmailAlreadyRegistered,
     IsbnAlreadyRegistered,
     LoanClosed,
@@ -45,8 +55,10 @@ from .errors import (
     MemberInactive,
     NoCopyAvailable,
     NotFound,
+    ReservationClosed,
+    ReservationNotReady,
 )
-from .models import Author, Book, Loan, Member
+from .models import Author, Book, Loan, Member, Reservation
 from .repositories import (
     BookRepository,
     DuplicateError,
@@ -54,12 +66,15 @@ from .repositories import (
     InMemoryLoanRepository,
     InMemoryMemberRepository,
     InMemoryRepository,
+    InMemoryReservationRepository,
     LoanRepository,
     MemberRepository,
+    ReservationRepository,
     SqlBookRepository,
     SqlLoanRepository,
     SqlMemberRepository,
     SqlRepository,
+    SqlReservationRepository,
 )
 from .schemas import (
     AuthorCreate,
@@ -68,6 +83,7 @@ from .schemas import (
     BookUpdate,
     MemberCreate,
     MemberUpdate,
+    ReservationStatus,
 )
 
 LOAN_DAYS = 14
@@ -451,3 +467,202 @@ async def _loan(uow: UnitOfWork, loan_id: int) -> Loan:
     if loan is None:
         raise NotFound("loan", loan_id)
     return loan
+
+
+# --- Reservations (notebook 11) ----------------------------------------------------
+
+
+class ReservingUnitOfWork(UnitOfWork, Protocol):
+    """A unit of work that also reaches the reservations."""
+
+    @property
+    def reservations(self) -> ReservationRepository: ...
+
+
+class SqlReservingUnitOfWork(SqlUnitOfWork):
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        self.reservations = SqlReservationRepository(self.session)
+        return self
+
+
+class InMemoryReservingUnitOfWork(InMemoryUnitOfWork):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reservations = InMemoryReservationRepository(books=self.books)
+
+
+async def reserve_book(
+    uow: ReservingUnitOfWork, clock: Clock, member_id: int, book_id: int
+) -> Reservation:
+    """A place at the end of the queue for ``book_id``, reserved today.
+
+    The rules are checked in this order, and the first one broken is raised: the
+    member exists and is active, the book exists, the member does not hold it, no copy
+    is on the shelf (borrow it instead), the member has no active reservation of it.
+    The book is locked before its copies are read: a concurrent return either sees
+    this reservation in the queue or has already put its copy back.
+    """
+    async with uow:
+        member = await uow.members.get_for_update(member_id)
+        if member is None:
+            raise NotFound("member", member_id)
+        if not member.active:
+            raise MemberInactive(member_id)
+        book = await uow.reservations.lock_queue(book_id)
+        if book is None:
+            raise NotFound("book", book_id)
+        if await uow.loans.find_open(member_id, book_id) is not None:
+            raise AlreadyBorrowed(member_id, book_id)
+        if book.copies_available > 0:
+            raise CopyAvailable(book_id)
+        if await uow.reservations.find_active(member_id, book_id) is not None:
+            raise AlreadyReserved(member_id, book_id)
+        reservation = Reservation(member_id=member_id, book_id=book_id, reserved_at=clock.today())
+        try:
+            await uow.reservations.add(reservation)
+        except DuplicateError:  # the same reservation, committed concurrently
+            raise AlreadyReserved(member_id, book_id) from None
+        await uow.commit()
+        return reservation
+
+
+async def hand_on_copy(uow: ReservingUnitOfWork, clock: Clock, book_id: int) -> None:
+    """A copy of ``book_id`` came free: held for the first in line, else back on the shelf.
+
+    The caller has locked the book (``lock_queue``).
+    """
+    if await uow.reservations.hold_next(book_id, clock.today()) is None:
+        await uow.books.put_back_copy(book_id)
+
+
+async def return_book_to_queue(uow: ReservingUnitOfWork, clock: Clock, loan_id: int) -> Loan:
+    """The loan, returned today; its copy goes to the first in line, if anyone waits.
+
+    As ``return_book``: returning it again changes nothing (safe to retry).
+    """
+    async with uow:
+        loan = await _loan(uow, loan_id)
+        if await uow.loans.mark_returned(loan_id, clock.today()):
+            await uow.reservations.lock_queue(loan.book_id)
+            await hand_on_copy(uow, clock, loan.book_id)
+            await uow.commit()
+        return loan
+
+
+async def cancel_reservation(
+    uow: ReservingUnitOfWork, clock: Clock, reservation_id: int
+) -> Reservation:
+    """The reservation, cancelled; a copy held for it goes to the next in line, or the shelf.
+
+    A fulfilled or cancelled reservation cannot be cancelled (``ReservationClosed``).
+    """
+    async with uow:
+        reservation = await _reservation(uow, reservation_id)
+        await uow.reservations.lock_queue(reservation.book_id)
+        cancelled = ReservationStatus.CANCELLED
+        if await uow.reservations.change_status(
+            reservation_id, ReservationStatus.WAITING, cancelled
+        ):
+            await uow.commit()
+        elif await uow.reservations.change_status(
+            reservation_id, ReservationStatus.READY, cancelled
+        ):
+            await hand_on_copy(uow, clock, reservation.book_id)
+            await uow.commit()
+        else:
+            raise ReservationClosed(reservation_id, reservation.status)
+        return reservation
+
+
+async def collect_reservation(
+    uow: ReservingUnitOfWork, clock: Clock, reservation_id: int, *, loan_days: int = LOAN_DAYS
+) -> Loan:
+    """The held copy of a ready reservation, lent to its member from today.
+
+    The usual borrowing rules apply (active, not holding the book, under ``max_loans``);
+    no copy is taken from the shelf: it was taken when the loan before was returned.
+    Of two concurrent collections of one reservation, one becomes a loan.
+    """
+    async with uow:
+        reservation = await _reservation(uow, reservation_id)
+        member_id, book_id = reservation.member_id, reservation.book_id
+        member = await uow.members.get_for_update(member_id)
+        if member is None:
+            raise NotFound("member", member_id)
+        if reservation.status != ReservationStatus.READY:
+            raise ReservationNotReady(reservation_id, reservation.status)
+        if not member.active:
+            raise MemberInactive(member_id)
+        if await uow.loans.find_open(member_id, book_id) is not None:
+            raise AlreadyBorrowed(member_id, book_id)
+        if await uow.loans.count_open(member_id) >= member.max_loans:
+            raise LoanLimitReached(member_id, member.max_loans)
+        if not await uow.reservations.change_status(
+            reservation_id, ReservationStatus.READY, ReservationStatus.FULFILLED
+        ):
+            raise ReservationNotReady(reservation_id, reservation.status)
+        today = clock.today()
+        loan = Loan(
+            member_id=member_id,
+            book_id=book_id,
+            borrowed_at=today,
+            due_at=today + timedelta(days=loan_days),
+        )
+        try:
+            await uow.loans.add(loan)
+        except DuplicateError:  # borrowed concurrently, from a copy put back on the shelf
+            raise AlreadyBorrowed(member_id, book_id) from None
+        await uow.commit()
+        return loan
+
+
+class ReservationService:
+    """The reservations' use cases, bound to one unit of work and one clock."""
+
+    def __init__(self, uow: ReservingUnitOfWork, clock: Clock, loan_days: int = LOAN_DAYS) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.loan_days = loan_days
+
+    async def reserve(self, member_id: int, book_id: int) -> Reservation:
+        return await reserve_book(self.uow, self.clock, member_id, book_id)
+
+    async def cancel(self, reservation_id: int) -> Reservation:
+        return await cancel_reservation(self.uow, self.clock, reservation_id)
+
+    async def collect(self, reservation_id: int) -> Loan:
+        return await collect_reservation(
+            self.uow, self.clock, reservation_id, loan_days=self.loan_days
+        )
+
+    async def get(self, reservation_id: int) -> Reservation:
+        async with self.uow:
+            return await _reservation(self.uow, reservation_id)
+
+    async def reservations_of(
+        self, member_id: int, *, active_only: bool = False
+    ) -> list[Reservation]:
+        """The member's reservations, oldest first; an unknown member is NotFound."""
+        async with self.uow:
+            await _member(self.uow, member_id)
+            return await self.uow.reservations.list_for_member(member_id, active_only=active_only)
+
+
+class ReservingLendingService(LendingService):
+    """Lending with a queue: a returned copy goes to the first in line, if anyone waits."""
+
+    uow: ReservingUnitOfWork
+
+    def __init__(self, uow: ReservingUnitOfWork, clock: Clock, loan_days: int = LOAN_DAYS) -> None:
+        super().__init__(uow, clock, loan_days)
+
+    async def return_loan(self, loan_id: int) -> Loan:
+        return await return_book_to_queue(self.uow, self.clock, loan_id)
+
+
+async def _reservation(uow: ReservingUnitOfWork, reservation_id: int) -> Reservation:
+    reservation = await uow.reservations.get(reservation_id)
+    if reservation is None:
+        raise NotFound("reservation", reservation_id)
+    return reservation

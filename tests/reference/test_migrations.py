@@ -33,7 +33,7 @@ from .test_api import create_app  # the service, as a librarian calls it
 
 pytestmark = pytest.mark.anyio
 
-CHAIN = ["0001", "0002", "0003", "0004"]
+CHAIN = ["0001", "0002", "0003", "0004", "0005"]
 
 
 async def execute(url: str, *statements: str) -> list[Any]:
@@ -61,7 +61,7 @@ async def models_schema(tmp_path: Any) -> dict[str, Any]:
 
 
 def test_the_chain_is_one_line_of_simple_ids() -> None:
-    """One head, ids in order: the next revision is 0005, down_revision 0004."""
+    """One head, ids in order: the next revision is 0006, down_revision 0005."""
     script = ScriptDirectory.from_config(migrate.alembic_config())
     assert script.get_heads() == [CHAIN[-1]]
     assert [rev.revision for rev in reversed(list(script.walk_revisions()))] == CHAIN
@@ -200,8 +200,8 @@ def test_the_alembic_command_line_migrates_the_settings_database(tmp_path: Any) 
         [*command, "upgrade", "head"], env=environment, capture_output=True, text=True, check=False
     )
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "Running upgrade 0003 -> 0004" in upgraded.stderr
+    assert "Running upgrade 0004 -> 0005" in upgraded.stderr
     current = subprocess.run(
         [*command, "current"], env=environment, capture_output=True, text=True, check=True
     )
-    assert "0004 (head)" in current.stdout
+    assert "0005 (head)" in current.stdout

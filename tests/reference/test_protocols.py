@@ -17,16 +17,26 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lending_reference.repositories import (
     BookRepository, InMemoryBookRepository, InMemoryLoanRepository,
-    InMemoryMemberRepository, LoanRepository, MemberRepository, SqlBookRepository,
-    SqlLoanRepository, SqlMemberRepository,
+    InMemoryMemberRepository, InMemoryReservationRepository, LoanRepository,
+    MemberRepository, ReservationRepository, SqlBookRepository, SqlLoanRepository,
+    SqlMemberRepository, SqlReservationRepository,
 )
 from lending_reference.services import (
-    InMemoryUnitOfWork, SqlUnitOfWork, UnitOfWork,
+    InMemoryReservingUnitOfWork, InMemoryUnitOfWork, ReservingUnitOfWork,
+    SqlReservingUnitOfWork, SqlUnitOfWork, UnitOfWork,
 )
 
 
 def units(factory: async_sessionmaker[AsyncSession]) -> list[UnitOfWork]:
     return [SqlUnitOfWork(factory), InMemoryUnitOfWork()]
+
+
+def reserving_units(factory: async_sessionmaker[AsyncSession]) -> list[ReservingUnitOfWork]:
+    return [SqlReservingUnitOfWork(factory), InMemoryReservingUnitOfWork()]
+
+
+def reservation_repositories(session: AsyncSession) -> list[ReservationRepository]:
+    return [SqlReservationRepository(session), InMemoryReservationRepository()]
 
 
 def repositories(

@@ -56,7 +56,7 @@ async def prepare(database_url: str) -> None:
     """Migrate an empty database to head and give it its first account, a librarian's."""
     await migrate.upgrade(database_url, quiet=True)
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]  # pydantic-settings' init-only option
+        _env_file=None,
         database_url=database_url,
         token_secret=SecretStr(SECRET),
     )

@@ -228,7 +228,7 @@ def test_a_watch_names_every_snapshot_whose_own_check_could_see_a_change() -> No
             return 2
 
     module = types.ModuleType("watched_module")
-    module.function = len  # type: ignore[attr-defined]
+    module.function = len  # type: ignore[attr-defined]  # a test module made on the fly
     modules = {"watched_module": module}
     foreign = lambda name: False  # noqa: E731
     snapshots: list[Place | Namespace] = [
@@ -290,7 +290,7 @@ def test_a_snapshot_is_current_only_while_taking_it_again_would_give_the_same() 
     cell = "/tmp/ipykernel_1/9.py"
     namespace: dict[str, Any] = {}
     exec(compile("def sneaky(self): pass", cell, "exec"), namespace)
-    Target.sneaky = namespace["sneaky"]  # type: ignore[attr-defined]
+    Target.sneaky = namespace["sneaky"]  # type: ignore[attr-defined]  # a method added after the class, as a cell would
     tainted = Namespace.take("Target", Target, lambda name: name == cell)
     assert tainted.tainted == ("sneaky",) and not tainted.current()
     assert cell in Namespace.take("Target", Target, never).files()

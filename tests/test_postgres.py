@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 from pathlib import Path
 
+import psutil
 import pytest
 from sqlalchemy import text
 
@@ -27,6 +28,7 @@ async def test_a_server_starts_serves_fresh_databases_and_leaves_nothing_behind(
         pytest.skip(str(exc))
     folder = server.folder
     try:
+        assert "postgres" in psutil.Process(server.pid).name()  # the server's main process
         first, second = server.create_database(), server.create_database()
         assert first != second and first.startswith("postgresql+asyncpg://lending@127.0.0.1:")
         engine = make_engine(first)

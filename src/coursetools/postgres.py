@@ -124,6 +124,13 @@ class ThrowawayPostgres:
     def base_url(self) -> str:
         return f"postgresql+asyncpg://{USER}@127.0.0.1:{self.port}"
 
+    @property
+    def pid(self) -> int:
+        """The server's main process (``postmaster.pid``); each connection is a child of it."""
+        if self.folder is None or not self._running:
+            raise RuntimeError("the server is not running")
+        return int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
+
     def create_database(self, prefix: str = "test") -> str:
         """A new, empty database; returns its SQLAlchemy async URL."""
         name = f"{prefix}_{next(self._names)}"

@@ -6,6 +6,7 @@ must hold whatever code writes to the tables.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,9 +17,9 @@ from sqlalchemy import Connection, func, inspect, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import QueuePool, StaticPool
 
-from lending_reference.db import create_schema, make_engine, make_session_factory
+from lending_reference.db import POSTGRES_POOL, create_schema, make_engine, make_session_factory
 from lending_reference.models import NAMING_CONVENTION, Author, Base, Book, Loan, Member
 
 from .conftest import TODAY, make_isbn
@@ -463,6 +464,33 @@ async def test_in_memory_engine_shares_one_connection_between_sessions() -> None
             assert await reader.scalar(select(Author.name)) == "Seen by the other session"
     finally:
         await engine.dispose()
+
+
+async def test_a_postgresql_pool_keeps_what_a_crowd_opened(file_engine: AsyncEngine) -> None:
+    """12 requests at once open 12 connections; PostgreSQL's pool keeps them all for the
+    next crowd (no login and server process per request), SQLite's its default 5."""
+    crowd = 12  # within SQLite's default pool too (5 kept, 10 more lent)
+    arrived = asyncio.Barrier(crowd)
+
+    async def hold_a_connection() -> None:
+        async with file_engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+            await arrived.wait()  # all 12 connections open at the same time
+
+    await asyncio.gather(*(hold_a_connection() for _ in range(crowd)))
+    pool = file_engine.pool
+    assert isinstance(pool, QueuePool)
+    kept = crowd if file_engine.dialect.name == "postgresql" else 5
+    assert pool.checkedin() == kept
+
+
+def test_a_given_pool_option_wins_over_postgresqls_defaults() -> None:
+    url = "postgresql+asyncpg://lending@127.0.0.1:5432/nowhere"  # no connection is made
+    default, given = make_engine(url), make_engine(url, pool_size=3)
+    assert isinstance(default.pool, QueuePool) and isinstance(given.pool, QueuePool)
+    assert default.pool.size() == POSTGRES_POOL["pool_size"]
+    assert given.pool.size() == 3
+    assert given.pool.overflow() == -3  # nothing opened: the overflow counter starts at -size
 
 
 async def test_the_session_factory_keeps_objects_after_commit(engine: AsyncEngine) -> None:

@@ -43,9 +43,10 @@ class CellRun:
 
 class Starvation:
     """How long a cell's kernel was kept waiting for a CPU, from samples of its tasks'
-    run-queue delays: the largest wait of any one task since the cell began (a task
-    that ended keeps its last sample). Waits of parallel tasks overlap, so the
-    largest, not their sum, is what the cell's wall time lost."""
+    run-queue delays since the cell began, added up over its tasks (a task that ended
+    keeps its last sample). A cell's work may be spread over processes (a server and
+    its load test), each delayed in turn: the sum is what its wall time lost, or more
+    when tasks waited at once, which the cell's cap (``Limits.starved_factor``) bounds."""
 
     def __init__(self, waited: Callable[[], dict[int, int]]) -> None:
         self.waited = waited
@@ -55,7 +56,7 @@ class Starvation:
     def seconds(self) -> float:
         for task, nanoseconds in self.waited().items():
             self.grown[task] = max(self.grown.get(task, 0), nanoseconds - self.base.get(task, 0))
-        return max(self.grown.values(), default=0) / 1e9
+        return sum(self.grown.values()) / 1e9
 
 
 def _url(connection: dict[str, Any], channel: str) -> str:

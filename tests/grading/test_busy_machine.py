@@ -88,10 +88,19 @@ def test_a_sleeping_cell_is_not_starved_and_ends_at_its_limit(hogs: None) -> Non
 
 @pytest.mark.timeout(120)
 def test_a_busy_loop_on_a_busy_machine_ends_by_the_cap(hogs: None) -> None:
-    result, seconds = _run(PINNED + "while True:\n    pass", LIMITS)
+    loop = PINNED + "n = 0\nwhile n >= 0:\n    n += 1"
+    result, seconds = _run(loop, LIMITS)
     (reason,) = result.skipped.values()
     assert "ran longer than 2 s" in reason
     assert seconds < LIMITS.cell_timeout * LIMITS.starved_factor + 15
+
+
+@pytest.mark.timeout(120)
+def test_a_loop_that_cannot_end_gets_no_allowance(hogs: None) -> None:
+    result, seconds = _run(PINNED + "while True:\n    pass", LIMITS)
+    (reason,) = result.skipped.values()
+    assert "ran longer than 2 s" in reason and "busy machine" not in reason
+    assert seconds < LIMITS.cell_timeout * LIMITS.starved_factor
 
 
 def test_starvation_adds_up_the_waits_of_every_task_even_one_that_ended() -> None:

@@ -156,7 +156,7 @@ class KernelClient:
         The cell may run ``timeout`` seconds of wall clock not spent waiting for a CPU,
         and at most ``timeout * patience`` seconds in all.
         """
-        starvation = Starvation(self.waited)
+        starvation = Starvation(self.waited if patience > 1.0 else dict)
         sent = self.session.send(
             self.shell,
             "execute_request",

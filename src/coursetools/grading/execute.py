@@ -18,6 +18,7 @@ from dataclasses import replace
 from coursetools.grading import stops
 from coursetools.grading.client import CellRun, KernelClient, KernelDied
 from coursetools.grading.jobs import ANSWER, CellPlan, CellResult, ExecJob, ExecResult, refusal
+from coursetools.grading.order import cannot_end
 from coursetools.grading.outputs import Budget
 from coursetools.grading.sandbox import launch
 from coursetools.grading.sandbox.zygote_client import SandboxError
@@ -87,7 +88,9 @@ def _run_once(
             if cell.visible is not None:
                 grader["visible"] = cell.visible
             try:
-                patience = limits.starved_factor if timeout == limits.cell_timeout else 1.0
+                patience = 1.0 if timeout < limits.cell_timeout else limits.starved_factor
+                if cell.role == ANSWER and cannot_end(cell.source):
+                    patience = 1.0
                 run = client.run(
                     cell.source, grader, timeout, limits.cell_output_bytes, budget, patience
                 )

@@ -31,19 +31,20 @@ def _ends_kernel(node: ast.stmt) -> bool:
     return name in _ENDINGS
 
 
+def cannot_end(source: str) -> bool:
+    """Whether ``source`` runs, at its top level, a loop that cannot end or a call that
+    ends the kernel. Such a cell gets no allowance for a busy machine either: it
+    would time out however fast the machine."""
+    try:
+        body = parse(source).body
+    except (SyntaxError, ValueError):
+        return False
+    return any((isinstance(s, ast.While) and _endless(s)) or _ends_kernel(s) for s in body)
+
+
 def looks_slow(job: ExecJob) -> bool:
-    """Whether an answer of ``job`` runs, at its top level, a loop that cannot end or a
-    call that ends the kernel."""
-    for cell in job.cells:
-        if cell.role != ANSWER:
-            continue
-        try:
-            body = parse(cell.source).body
-        except (SyntaxError, ValueError):
-            continue
-        if any((isinstance(s, ast.While) and _endless(s)) or _ends_kernel(s) for s in body):
-            return True
-    return False
+    """Whether an answer of ``job`` :func:`cannot_end`."""
+    return any(cell.role == ANSWER and cannot_end(cell.source) for cell in job.cells)
 
 
 def slow_first(jobs: list[ExecJob]) -> list[ExecJob]:

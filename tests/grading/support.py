@@ -10,6 +10,7 @@ submission by :func:`submission`.
 from __future__ import annotations
 
 import copy
+import re
 import shutil
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +23,7 @@ from nbformat import NotebookNode
 
 from coursetools import nbmeta
 from coursetools.grading import course as courses
+from coursetools.grading.feedback import Redactor
 from coursetools.grading.grade import ClassReport, Options, grade_class
 from coursetools.grading.limits import Limits
 from coursetools.layout import NBGRADER_CONFIG, tools_on_path
@@ -231,3 +233,14 @@ def submission(case: Case, course: Course) -> bytes:
         _edit(nb, edit)
     text: str = nbformat.writes(nb)
     return text.encode()
+
+
+def shows_hidden_line(redactor: Redactor, line: str, page: str) -> bool:
+    """Whether hidden-only ``line`` is a row of ``page`` (a traceback's, decoration aside, or
+    a piece of a repr's), or, being distinctive, anywhere in it: the test of redaction."""
+    plain = Redactor.plain(page)
+    for piece in re.split(r"\n|\\\\n", plain):
+        bare = re.sub(r"^\s*(?:-+>|>)?\s*(?:\d+\s)?", "", piece).strip()
+        if line in (bare, bare.replace("\\'", "'").replace('\\"', '"').replace("\\\\", "\\")):
+            return True
+    return redactor.distinctive(line) and line in plain

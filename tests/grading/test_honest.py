@@ -4,7 +4,8 @@ The honest class (:mod:`.honest`) is graded by the class grader with the
 screen on, one assignment per course notebook: every honest submission keeps
 full marks with nothing refused or flagged, and no report of the untouched or
 wrong submissions uses the grader's tampering vocabulary, and feedback
-redaction keeps every line of their checks' messages.
+redaction keeps every line of their checks' messages while showing no
+hidden-only line.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from coursetools.grading.grade import NotebookReport, Options, grade_class
 from coursetools.grading.limits import Limits
 
 from . import honest
+from .support import shows_hidden_line
 
 LIMITS = Limits(cell_timeout=120.0, notebook_timeout=600.0)
 
@@ -72,7 +74,7 @@ def test_untouched_and_wrong_submissions_are_not_accused_and_keep_their_messages
     graded: tuple[Path, list[NotebookReport]],
 ) -> None:
     root, reports = graded
-    accused, hidden = {}, {}
+    accused, hidden, leaked = {}, {}, {}
     for line in reports:
         if line.student not in ("untouched", "wrong"):
             continue
@@ -92,8 +94,12 @@ def test_untouched_and_wrong_submissions_are_not_accused_and_keep_their_messages
         ]
         if lost:
             hidden[f"{line.notebook}/{line.student}"] = lost
+        page = redactor.text(Redactor.plain(outputs))
+        if shown := [h for h in sorted(redactor.lines) if shows_hidden_line(redactor, h, page)]:
+            leaked[f"{line.notebook}/{line.student}"] = shown
     assert accused == {}
     assert hidden == {}  # feedback keeps every line of what a check said
+    assert leaked == {}  # and shows no hidden-only line
 
 
 def _texts(nb: NotebookNode) -> list[str]:

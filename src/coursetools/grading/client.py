@@ -37,7 +37,26 @@ class CellRun:
     reply: dict[str, Any] | None = None
     verified: dict[str, Any] | None = None  # the proven fields of a trusted reply
     timed_out: bool = False
+    starved: float = 0.0  # seconds the kernel waited for a CPU (not charged to the cell)
     notes: list[str] = field(default_factory=list)
+
+
+class Starvation:
+    """How long a cell's kernel was kept waiting for a CPU, from samples of its tasks'
+    run-queue delays since the cell began, added up over its tasks (a task that ended
+    keeps its last sample). A cell's work may be spread over processes (a server and
+    its load test), each delayed in turn: the sum is what its wall time lost, or more
+    when tasks waited at once, which the cell's cap (``Limits.starved_factor``) bounds."""
+
+    def __init__(self, waited: Callable[[], dict[int, int]]) -> None:
+        self.waited = waited
+        self.base = waited()
+        self.grown: dict[int, int] = {}
+
+    def seconds(self) -> float:
+        for task, nanoseconds in self.waited().items():
+            self.grown[task] = max(self.grown.get(task, 0), nanoseconds - self.base.get(task, 0))
+        return sum(self.grown.values()) / 1e9
 
 
 def _url(connection: dict[str, Any], channel: str) -> str:
@@ -57,10 +76,12 @@ class KernelClient:
         alive: Callable[[], bool],
         message_bytes: int,
         watch: Callable[[], str | None] = lambda: None,
+        waited: Callable[[], dict[int, int]] = dict,
     ) -> None:
         self.proof_key = proof_key
         self.alive = alive
         self.watch = watch
+        self.waited = waited
         self.context = zmq.Context()
         self.session = Session(
             key=str(connection["key"]).encode(),
@@ -128,8 +149,14 @@ class KernelClient:
         timeout: float,
         cap: int,
         budget: Budget,
+        patience: float = 1.0,
     ) -> CellRun:
-        """Run one cell; ``grader`` is its ``metadata.grader`` (role, visible source)."""
+        """Run one cell; ``grader`` is its ``metadata.grader`` (role, visible source).
+
+        The cell may run ``timeout`` seconds of wall clock not spent waiting for a CPU,
+        and at most ``timeout * patience`` seconds in all.
+        """
+        starvation = Starvation(self.waited if patience > 1.0 else dict)
         sent = self.session.send(
             self.shell,
             "execute_request",
@@ -148,7 +175,8 @@ class KernelClient:
         sink = CellOutputs(cap, budget)
         run = CellRun(outputs=sink.outputs)
         trusted = grader.get("role") in ("trusted", "graded")
-        deadline = time.monotonic() + timeout
+        began = time.monotonic()
+        hard = began + timeout * max(patience, 1.0)
         replied_at: float | None = None
         idle = False
         watched = time.monotonic()
@@ -159,9 +187,14 @@ class KernelClient:
                 trouble = self.watch()
                 if trouble:
                     raise KernelDied(trouble)
+                run.starved = starvation.seconds()
             if replied_at is not None and now > replied_at + IOPUB_GRACE:
                 run.notes.append("some output may be missing (the kernel's stream ended early)")
                 break
+            deadline = min(hard, began + timeout + run.starved)
+            if now > deadline and now < hard:  # the last sample may be old: take one now
+                run.starved = starvation.seconds()
+                deadline = min(hard, began + timeout + run.starved)
             if now > deadline:
                 run.timed_out = True
                 break

@@ -18,6 +18,7 @@ from dataclasses import replace
 from coursetools.grading import stops
 from coursetools.grading.client import CellRun, KernelClient, KernelDied
 from coursetools.grading.jobs import ANSWER, CellPlan, CellResult, ExecJob, ExecResult, refusal
+from coursetools.grading.order import cannot_end
 from coursetools.grading.outputs import Budget
 from coursetools.grading.sandbox import launch
 from coursetools.grading.sandbox.zygote_client import SandboxError
@@ -63,7 +64,12 @@ def _run_once(
         return f"it started too many processes ({count})" if count > limits.soft_processes else None
 
     client = KernelClient(
-        sandbox.connection, sandbox.proof_key, sandbox.alive, limits.message_bytes, watch
+        sandbox.connection,
+        sandbox.proof_key,
+        sandbox.alive,
+        limits.message_bytes,
+        watch,
+        sandbox.waited,
     )
     try:
         try:
@@ -82,7 +88,12 @@ def _run_once(
             if cell.visible is not None:
                 grader["visible"] = cell.visible
             try:
-                run = client.run(cell.source, grader, timeout, limits.cell_output_bytes, budget)
+                patience = 1.0 if timeout < limits.cell_timeout else limits.starved_factor
+                if cell.role == ANSWER and cannot_end(cell.source):
+                    patience = 1.0
+                run = client.run(
+                    cell.source, grader, timeout, limits.cell_output_bytes, budget, patience
+                )
             except KernelDied as exc:
                 reason = str(exc) if sandbox.alive() else "the kernel stopped (it crashed or ended)"
                 raise _Stop(cell.index, reason) from exc
@@ -93,12 +104,21 @@ def _run_once(
                 result.add("of which audit hook", run.verified["audit_seconds"])
             result.cells[cell.index] = _as_result(cell, run)
             if run.timed_out:
-                raise _Stop(cell.index, f"it ran longer than {timeout:.0f} s")
+                raise _Stop(cell.index, _too_long(timeout, run.starved))
     finally:
         began = time.monotonic()
         client.close()
         sandbox.kill()
         result.spent("sandbox end", began)
+
+
+def _too_long(timeout: float, starved: float) -> str:
+    if starved < 0.5:
+        return f"it ran longer than {timeout:.0f} s"
+    return (
+        f"it ran longer than {timeout:.0f} s, not counting {starved:.0f} s in which the "
+        "busy machine kept it waiting"
+    )
 
 
 def _culprit(cells: tuple[CellPlan, ...], index: int, skipped: dict[int, str]) -> CellPlan | None:

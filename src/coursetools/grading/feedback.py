@@ -2,9 +2,9 @@
 
 :class:`HideHiddenTests` is an nbgrader preprocessor: in every graded cell it
 removes the ``### BEGIN/END HIDDEN TESTS`` region from the source (leaving a
-line that says tests were hidden), and in every cell's outputs it redacts any
-line that quotes hidden-only test code (a traceback quotes the failing line;
-student code may print earlier cells). Code the student version shows anyway
+line that says tests were hidden), and in every cell's outputs it redacts each
+row that quotes a hidden-only test line (a traceback quotes the failing line;
+student code may print earlier cells) and no other row. Code the student version shows anyway
 is never redacted. Failure messages written by ``helpers.checks`` stay.
 Add it first in ``GenerateFeedback.preprocessors`` (see ``docs/instructors.md``)
 and plain ``nbgrader generate_feedback`` hides them too;
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +31,34 @@ REDACTED = "[hidden test line]"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
+# A traceback's gutter before a quoted source line: IPython's "----> 3 " / "      2 ",
+# pytest's ">   ".
+_GUTTER = re.compile(r"^(?:-*>\s*)?(?:\d+\s+)?")
+# A newline written as an escape: a repr or JSON of cell sources (``print(In)``).
+_ESCAPED_NEWLINE = re.compile(r"\\r?\\n")
+_TOKEN = re.compile(r"[A-Za-z_]\w*|\d+")
+
+
+def _escaped(line: str) -> set[str]:
+    """``line`` as a repr or JSON string would write it (quotes, backslashes)."""
+    slashed = line.replace("\\", "\\\\")
+    return {line, slashed.replace("'", "\\'"), slashed.replace('"', '\\"')}
+
+
 @dataclass(frozen=True)
 class Redactor:
-    """Removes hidden test lines from text."""
+    """Removes the rows of output that show a hidden-only test line.
+
+    A row shows a line when, without its decoration (ANSI colours, a traceback's
+    line number and arrow, the quotes and escaped newlines of a repr), it *is*
+    the line, or when it holds a :func:`distinctive` line (an assertion or repr
+    reproducing it). A short or few-token hidden line (``status,``,
+    ``finally:``) inside a longer row is a coincidence, not a quote: the row
+    stays; so is one that a line of the student version (``shown``) contains.
+    """
 
     lines: frozenset[str]
+    shown: frozenset[str] = frozenset()
 
     @classmethod
     def for_notebook(cls, nb: NotebookNode, shortest: int = 6) -> Redactor:
@@ -53,20 +77,41 @@ class Redactor:
                     hidden.add(line.strip())
                 elif not inside:
                     shown.add(line.strip())
-        return cls(frozenset(hidden - shown))
+        return cls(frozenset(hidden - shown), frozenset(shown))
+
+    @cached_property
+    def _exact(self) -> frozenset[str]:
+        return frozenset(form for line in self.lines for form in _escaped(line))
+
+    @cached_property
+    def _quoted(self) -> tuple[str, ...]:
+        return tuple(
+            form for line in sorted(self.lines) if self.distinctive(line) for form in _escaped(line)
+        )
+
+    def distinctive(self, line: str) -> bool:
+        """Long, of several tokens, and in no line of the student version: met inside
+        other text, it is this line quoted."""
+        long = len(line) >= 16 and len(_TOKEN.findall(line)) >= 3
+        return long and not any(line in seen for seen in self.shown)
 
     @staticmethod
     def plain(text: str) -> str:
         return _ANSI.sub("", text)
 
+    def shows(self, row: str) -> bool:
+        """Whether ``row`` (one line of output) shows a hidden-only line."""
+        bare = self.plain(row)
+        for piece in _ESCAPED_NEWLINE.split(bare):
+            piece = piece.strip()
+            if piece in self._exact or _GUTTER.sub("", piece, count=1).strip() in self._exact:
+                return True
+        return any(line in bare for line in self._quoted)
+
     def text(self, text: str) -> str:
         if not self.lines:
             return text
-        out = []
-        for line in text.split("\n"):
-            bare = self.plain(line)
-            out.append(REDACTED if any(h in bare for h in self.lines) else line)
-        return "\n".join(out)
+        return "\n".join(REDACTED if self.shows(row) else row for row in text.split("\n"))
 
     def value(self, value: Any) -> Any:
         if isinstance(value, str):

@@ -25,6 +25,7 @@ from coursetools.grading.execute import execute_job
 from coursetools.grading.jobs import ExecJob, ExecResult
 from coursetools.grading.ledger import Why, exclusive
 from coursetools.grading.limits import Limits
+from coursetools.grading.order import slow_first
 from coursetools.grading.record import (
     GRADEBOOK,
     Recorder,
@@ -287,9 +288,10 @@ def _grade_class(options: Options, pool: Executor) -> ClassReport:
     run.report.why = {student: why[student] for student in found if why[student].grade}
     students = [] if options.dry_run else list(run.report.why)
     run.report.setup_seconds = time.monotonic() - began
-    for student in students:
-        for job in run.prepare(student):
-            futures[pool.submit(execute_job, job)] = (student, job.key.rsplit("/", 1)[1])
+    prepared = [(student, job) for student in students for job in run.prepare(student)]
+    of = {job.key: student for student, job in prepared}
+    for job in slow_first([job for _, job in prepared]):
+        futures[pool.submit(execute_job, job)] = (of[job.key], job.key.rsplit("/", 1)[1])
     total = len(students) * len(run.assignment.notebooks)
     with tqdm(total=total, unit="notebook", disable=not options.progress, file=sys.stderr) as bar:
         bar.update(len(run.results))  # unreadable submissions: nothing to run

@@ -62,6 +62,28 @@ class Sandbox:
                     count += entry.stat().st_uid == self._uid
         return count
 
+    def waited(self) -> dict[int, int]:
+        """Nanoseconds each task (thread) of the kernel's processes has spent runnable but
+        waiting for a CPU (``/proc/<pid>/task/<tid>/schedstat``): the machine's load,
+        not the notebook's work. Without a private uid, the kernel process's tasks."""
+        pids = [self._pid]
+        if self._uid:
+            pids = [
+                int(entry.name)
+                for entry in os.scandir("/proc")
+                if entry.name.isdigit() and _owned(entry, self._uid)
+            ]
+        found: dict[int, int] = {}
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                for task in os.scandir(f"/proc/{pid}/task"):
+                    with (
+                        contextlib.suppress(OSError, ValueError, IndexError),
+                        open(f"{task.path}/schedstat") as handle,
+                    ):
+                        found[int(task.name)] = int(handle.read().split()[1])
+        return found
+
     def kill(self) -> None:
         """End the kernel and everything it started; remove the staged files."""
         try:
@@ -81,6 +103,13 @@ class Sandbox:
                 time.sleep(0.01)
         finally:
             self._cleanup.close()
+
+
+def _owned(entry: os.DirEntry[str], uid: int) -> bool:
+    try:
+        return entry.stat().st_uid == uid
+    except OSError:
+        return False
 
 
 def _stat(pid: int) -> list[str]:

@@ -1,0 +1,52 @@
+"""The order notebooks are handed to workers: the slow-looking ones first.
+
+A notebook whose answer can only end by a time-out or by ending its kernel (a
+top-level loop with no ``break``, ``os._exit``, ``sys.exit``) costs a cell's
+whole limit and a second run; started last, it runs alone while the other
+workers idle. Started first, it overlaps the rest of the class. Only the
+order changes: every notebook is graded as before.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from coursetools.grading.jobs import ANSWER, ExecJob
+from coursetools.grading.screen import parse
+
+_ENDINGS = {"_exit", "exit", "quit", "abort", "kill"}
+
+
+def _endless(loop: ast.While) -> bool:
+    test = loop.test
+    forever = isinstance(test, ast.Constant) and bool(test.value)
+    return forever and not any(isinstance(node, ast.Break) for node in ast.walk(loop))
+
+
+def _ends_kernel(node: ast.stmt) -> bool:
+    if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
+        return False
+    func = node.value.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name in _ENDINGS
+
+
+def cannot_end(source: str) -> bool:
+    """Whether ``source`` runs, at its top level, a loop that cannot end or a call that
+    ends the kernel. Such a cell gets no allowance for a busy machine either: it
+    would time out however fast the machine."""
+    try:
+        body = parse(source).body
+    except (SyntaxError, ValueError):
+        return False
+    return any((isinstance(s, ast.While) and _endless(s)) or _ends_kernel(s) for s in body)
+
+
+def looks_slow(job: ExecJob) -> bool:
+    """Whether an answer of ``job`` :func:`cannot_end`."""
+    return any(cell.role == ANSWER and cannot_end(cell.source) for cell in job.cells)
+
+
+def slow_first(jobs: list[ExecJob]) -> list[ExecJob]:
+    """``jobs`` with the slow-looking ones first, each group in its given order."""
+    return sorted(jobs, key=lambda job: not looks_slow(job))

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
 
+from helpers.capstone.assembly import NOTEBOOK
 from helpers.checkpoint import reference_version
 
 #: What a reservation test reaches through the notebook's names: the use cases, the units of
@@ -36,8 +37,8 @@ def reference_reservations(
 ) -> Iterator[tuple[ModuleType, ModuleType]]:
     """Run the block with the reference's reservation service in ``namespace``; yields the
     reference ``services`` and ``repositories`` modules it runs on, for mutants to patch."""
-    services = reference_version("services")
-    repositories = reference_version("repositories")
+    services = reference_version("services", notebook=NOTEBOOK)
+    repositories = reference_version("repositories", notebook=NOTEBOOK)
     services.SqlReservationRepository = repositories.SqlReservationRepository
     lent = {name: getattr(services, name) for name in SERVICE_NAMES}
     lent["SqlReservationRepository"] = repositories.SqlReservationRepository

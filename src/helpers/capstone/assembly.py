@@ -211,9 +211,16 @@ def _write_project(state: WorkspaceState, assembly: Assembly) -> None:
         if reason and state.reason(name) is None:
             state.fill(name, PROJECT / name, reason)
         state.adopt(name)
+        additions = state.additions(name, PROJECT / name) if reason else ()
+        if reason and set(additions) >= _defined(PROJECT / name):
+            reason, additions = None, ()  # filled once, then every definition became yours
         assembly.files[name] = reason
-        if reason:
-            assembly.file_additions[name] = state.additions(name, PROJECT / name)
+        if additions:
+            assembly.file_additions[name] = additions
+
+
+def _defined(path: Path) -> set[str]:
+    return {name for fragment in fragments_of(path.read_text("utf-8")) for name in fragment.names}
 
 
 def _reference_revisions(*, answers: bool) -> tuple[str, ...]:

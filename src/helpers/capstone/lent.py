@@ -39,7 +39,7 @@ def reference_reservations(
     reference ``services`` and ``repositories`` modules it runs on, for mutants to patch."""
     services = reference_version("services", notebook=NOTEBOOK)
     repositories = reference_version("repositories", notebook=NOTEBOOK)
-    services.SqlReservationRepository = repositories.SqlReservationRepository
+    vars(services)["SqlReservationRepository"] = repositories.SqlReservationRepository
     lent = {name: getattr(services, name) for name in SERVICE_NAMES}
     lent["SqlReservationRepository"] = repositories.SqlReservationRepository
     saved = {name: namespace[name] for name in lent if name in namespace}

@@ -5,10 +5,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lending.clock import FixedClock
 from lending.errors import (
-    AlreadyBorrowed,
-    CopyAvailable,
-    LoanLimitReached,
-    MemberInactive,
     NoCopyAvailable,
     ReservationNotReady,
 )

@@ -5,12 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lending.clock import FixedClock
 from lending.errors import (
-    AlreadyBorrowed,
-    CopyAvailable,
-    LoanLimitReached,
-    MemberInactive,
     NoCopyAvailable,
-    ReservationNotReady,
 )
 from lending.services import ReservationService, ReservingLendingService, SqlReservingUnitOfWork
 from lending.testing import Factories
@@ -41,7 +36,6 @@ class TestReservations:
             await lending.borrow(other.id, book.id)
         collected = await reservations.collect(waiting.id)
         assert (collected.member_id, collected.book_id) == (first.id, book.id)
-
 
     async def test_the_queue_is_served(self, queue: Queue, make: Factories) -> None:
         lending, reservations = queue

@@ -7,7 +7,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from lending.clock import FixedClock
 from lending.errors import (
     AlreadyBorrowed,
-    CopyAvailable,
     LoanLimitReached,
     MemberInactive,
     NoCopyAvailable,

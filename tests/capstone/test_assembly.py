@@ -63,7 +63,11 @@ def test_a_learner_who_did_everything_keeps_every_layer_they_saved(
     app = (package.root / "lending" / "app.py").read_text("utf-8")
     assert "from lending.routers import ROUTERS" in app and "\nROUTERS =" not in app
     assert (package.root / REPLACED / "lending" / "models.py").is_file()
-    assert package.assembly.files == {"conftest.py": None, "tests/test_lending.py": None, **UNSOLVED}
+    assert package.assembly.files == {
+        "conftest.py": None,
+        "tests/test_lending.py": None,
+        **UNSOLVED,
+    }
 
 
 def test_the_capstones_tests_become_yours_once_its_cell_runs(tmp_path: Path) -> None:
@@ -101,7 +105,11 @@ def test_a_learner_who_did_only_03_and_07_keeps_those(tmp_path: Path) -> None:
     repositories = package.assembly.layers["repositories"]
     assert "SqlBookRepository" in repositories.updated  # notebook 10's list_rows
     assert "SqlMemberRepository" not in repositories.updated  # their own answer stays
-    assert package.assembly.files == {"conftest.py": None, "tests/test_lending.py": None, **UNSOLVED}
+    assert package.assembly.files == {
+        "conftest.py": None,
+        "tests/test_lending.py": None,
+        **UNSOLVED,
+    }
 
 
 def test_a_module_that_is_not_python_is_set_aside(everything: Path, tmp_path: Path) -> None:

@@ -344,15 +344,16 @@ def _install(package: ModuleType, name: str, module: ModuleType) -> ModuleType:
     return module
 
 
-def reference_version(layer: str) -> ModuleType:
+def reference_version(layer: str, *, notebook: str | None = None) -> ModuleType:
     """The reference version of ``layer`` as this notebook ends it, for a test to compare with.
 
     It is loaded on the current checkpoint (its ``from .models import Member`` is the
     ``Member`` this notebook uses) but not installed: ``lending.<layer>`` stays the
-    learner's.
+    learner's. ``notebook`` names the notebook where the package is not a checkpoint (the
+    capstone's is the learner's own).
     """
     package = sys.modules.get(PACKAGE)
-    notebook = getattr(package, "__checkpoint__", None)
+    notebook = notebook or getattr(package, "__checkpoint__", None)
     if package is None or not isinstance(notebook, str):
         raise CheckpointError("run the setup cell first: start(...) restores the checkpoint")
     final = layers_for(notebook, inclusive=True)

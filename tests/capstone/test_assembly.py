@@ -26,7 +26,10 @@ from helpers.checkpoint import REFERENCE, layers_for
 from helpers.workspace import MANIFEST, Workspace, saving_enabled, workspace_dir
 from helpers.workspace import assemble as assemble_fragments
 
-from .conftest import learners_workspace
+from .conftest import learners_workspace, workspace_cells
+
+TESTS = "tests/test_reservations.py"
+UNSOLVED = {TESTS: "not in your package: this notebook's exercise 7 writes it"}
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +63,23 @@ def test_a_learner_who_did_everything_keeps_every_layer_they_saved(
     app = (package.root / "lending" / "app.py").read_text("utf-8")
     assert "from lending.routers import ROUTERS" in app and "\nROUTERS =" not in app
     assert (package.root / REPLACED / "lending" / "models.py").is_file()
-    assert package.assembly.files == {"conftest.py": None, "tests/test_lending.py": None}
+    assert package.assembly.files == {
+        "conftest.py": None,
+        "tests/test_lending.py": None,
+        **UNSOLVED,
+    }
+
+
+def test_the_capstones_tests_become_yours_once_its_cell_runs(tmp_path: Path) -> None:
+    root = learners_workspace(tmp_path / "workspace", ["07-testing"])
+    assert assemble(root).assembly.files["tests/test_reservations.py"] == UNSOLVED[TESTS]
+    workspace = Workspace(root)
+    for module, source in workspace_cells("11-capstone"):
+        if module == TESTS:
+            workspace.save(module, source.replace("first_in_line", "first_member_in_line"))
+    package = assemble(root)
+    assert package.assembly.files[TESTS] is None
+    assert package.describe_file(TESTS) == f"{TESTS}: yours"
 
 
 def test_a_learner_who_did_nothing_gets_the_reference(tmp_path: Path) -> None:
@@ -86,7 +105,11 @@ def test_a_learner_who_did_only_03_and_07_keeps_those(tmp_path: Path) -> None:
     repositories = package.assembly.layers["repositories"]
     assert "SqlBookRepository" in repositories.updated  # notebook 10's list_rows
     assert "SqlMemberRepository" not in repositories.updated  # their own answer stays
-    assert package.assembly.files == {"conftest.py": None, "tests/test_lending.py": None}
+    assert package.assembly.files == {
+        "conftest.py": None,
+        "tests/test_lending.py": None,
+        **UNSOLVED,
+    }
 
 
 def test_a_module_that_is_not_python_is_set_aside(everything: Path, tmp_path: Path) -> None:

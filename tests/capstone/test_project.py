@@ -1,7 +1,8 @@
 """The capstone's tables and project files agree with what they describe.
 
 ``SAVED`` with the solution notebooks' workspace cells; the reference suite with notebook
-07's answers (the package of a learner without them gets exactly those); the package's
+07's answers and the capstone's reservation tests with its own (the package of a learner
+without them gets exactly those); the package's
 pins with the course's; ``REVISIONS`` with the reference chain.
 """
 
@@ -39,6 +40,18 @@ def test_the_reference_suite_is_notebook_07s_answers(tmp_path: Path) -> None:
             f"{PROJECT / name} differs from notebook 07's solution cells: regenerate it "
             "(tests/capstone/test_project.py shows how: save 07's cells to a Workspace)"
         )
+
+
+def test_the_reference_reservation_tests_are_notebook_11s_answers(tmp_path: Path) -> None:
+    workspace = Workspace(tmp_path)
+    for module, source in workspace_cells("11-capstone"):
+        if module == "tests/test_reservations.py":
+            workspace.save(module, source)
+    name = "tests/test_reservations.py"
+    assert (PROJECT / name).read_text("utf-8") == (tmp_path / name).read_text("utf-8"), (
+        f"{PROJECT / name} differs from notebook 11's solution cell: regenerate it by saving "
+        "that cell to a Workspace"
+    )
 
 
 def _pins(requirements: list[str]) -> dict[str, str]:

@@ -54,9 +54,14 @@ SAVED: dict[str, tuple[str, ...]] = {
 #: models are the reference's, see above); a learner's revision with another id is kept.
 REVISIONS = ("0001", "0002", "0003", "0004")
 
-#: Project files the learner's notebook 07 saves (kept when they parse), and those that are
+#: Project files a learner's notebook saves (kept when they parse; else the reference's, so
+#: the package's suite is whole), by the notebook that writes them, and those that are
 #: always the course's (configuration and wiring, no exercise of the course writes them).
-LEARNER_FILES = ("conftest.py", "tests/test_lending.py")
+LEARNER_FILES = {
+    "conftest.py": "notebook 07",
+    "tests/test_lending.py": "notebook 07",
+    "tests/test_reservations.py": "this notebook's exercise 7",
+}
 COURSE_FILES = ("pyproject.toml", "alembic.ini", "manage.py", "tests/conftest.py")
 
 
@@ -86,6 +91,8 @@ class Assembly:
     layers: dict[str, Choice] = field(default_factory=dict)
     files: dict[str, str | None] = field(default_factory=dict)
     """Project file -> None (the learner's) or why it is the reference's."""
+    file_additions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """For a project file that is the reference's: names the learner's cells defined in it."""
     reference_revisions: tuple[str, ...] = REVISIONS
     """The reference's revision ids in the package."""
     revisions: tuple[str, ...] = ()
@@ -188,23 +195,32 @@ def _short(notebook: str) -> str:
 
 
 def _write_project(state: WorkspaceState, assembly: Assembly) -> None:
-    """The project files: the course's always, the learner's 07 files when they parse."""
+    """The project files: the course's always, the learner's test files when they parse."""
     for name in COURSE_FILES:
         target = state.root / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(PROJECT / name, target)
-    for name in LEARNER_FILES:
+    for name, writer in LEARNER_FILES.items():
         path = state.root / name
         reason = state.reason(name)
         if reason is None:
             reason = _static_reason(path, "") if path.is_file() else None
             reason = reason or (
-                None if path.is_file() else "not in your package: notebook 07 writes it"
+                None if path.is_file() else f"not in your package: {writer} writes it"
             )
         if reason and state.reason(name) is None:
             state.fill(name, PROJECT / name, reason)
         state.adopt(name)
+        additions = state.additions(name, PROJECT / name) if reason else ()
+        if reason and set(additions) >= _defined(PROJECT / name):
+            reason, additions = None, ()  # filled once, then every definition became yours
         assembly.files[name] = reason
+        if additions:
+            assembly.file_additions[name] = additions
+
+
+def _defined(path: Path) -> set[str]:
+    return {name for fragment in fragments_of(path.read_text("utf-8")) for name in fragment.names}
 
 
 def _reference_revisions(*, answers: bool) -> tuple[str, ...]:

@@ -101,16 +101,22 @@ class Package:
             if choice.additions:
                 line += f", with your {', '.join(choice.additions)}"
             lines.append(line)
-        for name, reason in self.assembly.files.items():
-            lines.append(
-                f"  {name}: " + ("yours" if reason is None else f"the reference's ({reason})")
-            )
+        lines += [f"  {self.describe_file(name)}" for name in self.assembly.files]
         own = f"; yours: {', '.join(self.assembly.revisions)}" if self.assembly.revisions else ""
         ours = self.assembly.reference_revisions
         lines.append(f"  migrations: {ours[0]}-{ours[-1]} from the reference{own}")
         if (self.root / REPLACED).is_dir():
             lines.append(f"  (your earlier versions of replaced files are in {REPLACED}/)")
         return "\n".join(lines)
+
+    def describe_file(self, name: str) -> str:
+        """Whose project file ``name`` is: yours, or the reference's, why, and your additions."""
+        reason = self.assembly.files[name]
+        if reason is None:
+            return f"{name}: yours"
+        line = f"{name}: the reference's ({reason})"
+        additions = self.assembly.file_additions.get(name, ())
+        return line + (f", with your {', '.join(additions)}" if additions else "")
 
     def shown_root(self) -> str:
         """The package's folder as a learner types it: relative to the course's folder, or

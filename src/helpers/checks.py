@@ -235,6 +235,13 @@ def expect_type(value: object, cls: type, *, what: str, hint: str | None = None)
         )
 
 
+def expect_found(value: T | None, *, what: str, hint: str | None = None) -> T:
+    """``value`` itself, checked to be there: a lookup that finds nothing fails readably."""
+    if value is None:
+        fail(what, expected=Described("a stored row"), got=None, hint=hint)
+    return value
+
+
 def expect_subclass(cls: object, base: type, *, what: str, hint: str | None = None) -> None:
     """Check that ``cls`` is a class derived from ``base``."""
     if not (isinstance(cls, type) and issubclass(cls, base)):

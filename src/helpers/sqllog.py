@@ -17,15 +17,21 @@ from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 _SPACES = re.compile(r"\s+")
 
 
 class QueryLog:
-    """Records every statement ``engine`` executes while the ``with`` block runs."""
+    """Records every statement ``engine`` executes while the ``with`` block runs.
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    ``engine`` may be what a session is bound to (``session.bind``): an engine or one
+    of its connections, the statements of the whole engine are recorded either way.
+    """
+
+    def __init__(self, engine: AsyncEngine | AsyncConnection | None) -> None:
+        if engine is None:
+            raise TypeError("QueryLog needs an engine: this session is bound to none")
         self.engine = engine.sync_engine
         self.statements: list[str] = []
 

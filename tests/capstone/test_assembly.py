@@ -29,7 +29,10 @@ from helpers.workspace import assemble as assemble_fragments
 from .conftest import learners_workspace, workspace_cells
 
 TESTS = "tests/test_reservations.py"
-UNSOLVED = {TESTS: "not in your package: this notebook's exercise 7 writes it"}
+UNSOLVED = {
+    TESTS: "it imports CopyAvailable, ReservationNotReady, ReservationService and 2 more, "
+    "which this notebook adds to your package"
+}
 
 
 @pytest.fixture(scope="module")
@@ -72,9 +75,21 @@ def test_a_learner_who_did_everything_keeps_every_layer_they_saved(
 
 def test_the_capstones_tests_become_yours_once_its_cell_runs(tmp_path: Path) -> None:
     root = learners_workspace(tmp_path / "workspace", ["07-testing"])
-    assert assemble(root).assembly.files["tests/test_reservations.py"] == UNSOLVED[TESTS]
+    before = assemble(root)
+    assert before.assembly.files[TESTS] == UNSOLVED[TESTS]
+    assert not (root / TESTS).exists()  # it could not be collected without 11's layers
     workspace = Workspace(root)
-    for module, source in workspace_cells("11-capstone"):
+    cells = workspace_cells("11-capstone")
+    for module, source in cells:
+        if module != TESTS:
+            workspace.save(module, source)
+    reserving = assemble(root)  # 11's layers are there: the reference's tests can run
+    assert (
+        reserving.assembly.files[TESTS]
+        == "not in your package: this notebook's exercise 7 writes it"
+    )
+    assert (root / TESTS).is_file()
+    for module, source in cells:
         if module == TESTS:
             workspace.save(module, source.replace("first_in_line", "first_member_in_line"))
     package = assemble(root)

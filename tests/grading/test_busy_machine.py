@@ -73,7 +73,9 @@ def test_an_honest_cell_slowed_by_other_load_is_not_timed_out(hogs: None) -> Non
 
 @pytest.mark.timeout(120)
 def test_wall_clock_alone_would_have_timed_it_out(hogs: None) -> None:
-    result, _ = _run(WORK, Limits(cell_timeout=2.5, starved_factor=1.0, notebook_timeout=60.0))
+    result, took = _run(WORK, Limits(cell_timeout=2.5, starved_factor=1.0, notebook_timeout=60.0))
+    if not result.skipped and took < 2.5:
+        pytest.skip(f"the hogs did not slow the cell on this machine ({took:.1f} s)")
     (reason,) = result.skipped.values()
     assert "ran longer than 2 s" in reason
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from helpers.capstone.fragments import fragments_of
-from helpers.capstone.requirements import missing_names, probe
+from helpers.capstone.requirements import listed, missing_names, probe, unresolved
 from helpers.capstone.state import REPLACED, WorkspaceState
 from helpers.checkpoint import BUILT, REFERENCE, Version, layers_for, notebook_number, versions
 from helpers.workspace import PACKAGE, WorkspaceError
@@ -62,6 +62,9 @@ LEARNER_FILES = {
     "tests/test_lending.py": "notebook 07",
     "tests/test_reservations.py": "this notebook's exercise 7",
 }
+#: Learner files that test what this notebook adds: the reference's is written only once
+#: the layers are settled, and only when the package has every name it imports.
+CAPSTONE_FILES = ("tests/test_reservations.py",)
 COURSE_FILES = ("pyproject.toml", "alembic.ini", "manage.py", "tests/conftest.py")
 
 
@@ -124,6 +127,9 @@ def assemble_into(root: Path, *, answers: bool = False) -> Assembly:
             base, notebook = stale
             state.update(module, base, chosen[layer].path, notebook)
     _write_project(state, assembly)
+    for name in LEARNER_FILES:
+        if name not in CAPSTONE_FILES:
+            _write_learner_file(state, assembly, name)
     while True:
         for layer, reason in reasons.items():
             module = f"{PACKAGE}/{layer}.py"
@@ -148,6 +154,8 @@ def assemble_into(root: Path, *, answers: bool = False) -> Assembly:
             assembly.layers[layer] = Choice(layer, updated=tuple(touched.updated), by=touched.by)
         else:
             assembly.layers[layer] = Choice(layer)
+    for name in CAPSTONE_FILES:
+        _write_learner_file(state, assembly, name)
     assembly.reference_revisions = _reference_revisions(answers=answers)
     assembly.revisions = _write_migrations(root, assembly.reference_revisions)
     state.save()
@@ -195,28 +203,38 @@ def _short(notebook: str) -> str:
 
 
 def _write_project(state: WorkspaceState, assembly: Assembly) -> None:
-    """The project files: the course's always, the learner's test files when they parse."""
+    """The course's project files, always the reference's."""
     for name in COURSE_FILES:
         target = state.root / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(PROJECT / name, target)
-    for name, writer in LEARNER_FILES.items():
-        path = state.root / name
-        reason = state.reason(name)
-        if reason is None:
-            reason = _static_reason(path, "") if path.is_file() else None
-            reason = reason or (
-                None if path.is_file() else f"not in your package: {writer} writes it"
+
+
+def _write_learner_file(state: WorkspaceState, assembly: Assembly, name: str) -> None:
+    """A learner's file when it parses, else the reference's (left out while the package
+    lacks a name it imports: it could not even be collected)."""
+    path = state.root / name
+    reason = state.reason(name)
+    if reason is None:
+        reason = _static_reason(path, "") if path.is_file() else None
+        reason = reason or (
+            None if path.is_file() else f"not in your package: {LEARNER_FILES[name]} writes it"
+        )
+    if reason and state.reason(name) is None:
+        lacking = unresolved(state.root, PROJECT / name) if name in CAPSTONE_FILES else []
+        if lacking:
+            assembly.files[name] = (
+                f"it imports {listed(lacking)}, which this notebook adds to your package"
             )
-        if reason and state.reason(name) is None:
-            state.fill(name, PROJECT / name, reason)
-        state.adopt(name)
-        additions = state.additions(name, PROJECT / name) if reason else ()
-        if reason and set(additions) >= _defined(PROJECT / name):
-            reason, additions = None, ()  # filled once, then every definition became yours
-        assembly.files[name] = reason
-        if additions:
-            assembly.file_additions[name] = additions
+            return
+        state.fill(name, PROJECT / name, reason)
+    state.adopt(name)
+    additions = state.additions(name, PROJECT / name) if reason else ()
+    if reason and set(additions) >= _defined(PROJECT / name):
+        reason, additions = None, ()  # filled once, then every definition became yours
+    assembly.files[name] = reason
+    if additions:
+        assembly.file_additions[name] = additions
 
 
 def _defined(path: Path) -> set[str]:

@@ -114,6 +114,8 @@ class Package:
         reason = self.assembly.files[name]
         if reason is None:
             return f"{name}: yours"
+        if not (self.root / name).is_file():
+            return f"{name}: not in the package ({reason})"
         line = f"{name}: the reference's ({reason})"
         additions = self.assembly.file_additions.get(name, ())
         return line + (f", with your {', '.join(additions)}" if additions else "")

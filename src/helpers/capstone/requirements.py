@@ -101,6 +101,16 @@ def missing_names(
     return found
 
 
+def unresolved(root: Path, path: Path) -> list[str]:
+    """The names ``path`` imports from the package that the package at ``root`` lacks."""
+    lacking: list[str] = []
+    for layer, names in sorted(imported_names(path).items()):
+        module = root / PACKAGE / f"{layer}.py"
+        defined = _defined_names(module) if module.is_file() else set()
+        lacking += sorted(names - defined)
+    return lacking
+
+
 def listed(items: list[str], limit: int = 3) -> str:
     shown = ", ".join(items[:limit])
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")

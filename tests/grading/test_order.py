@@ -19,6 +19,7 @@ def test_answers_that_cannot_end_by_themselves_look_slow() -> None:
     assert looks_slow(_job("loop", "def f():\n    return 1\n\nwhile True:\n    pass"))
     assert looks_slow(_job("exit", "import os\n\nos._exit(0)"))
     assert looks_slow(_job("sys", "import sys\nsys.exit()"))
+    assert looks_slow(_job("kill", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"))
 
 
 def test_ordinary_answers_do_not() -> None:
@@ -26,6 +27,8 @@ def test_ordinary_answers_do_not() -> None:
     assert not looks_slow(_job("break", "while True:\n    break"))
     assert not looks_slow(_job("bounded", "n = 0\nwhile n < 3:\n    n += 1"))
     assert not looks_slow(_job("broken", "def f(:"))
+    assert not looks_slow(_job("stop a server", "server.kill()\nserver.wait()"))
+    assert not looks_slow(_job("a method", "app.exit()"))
     assert not looks_slow(_job("trusted", "x = 2", trusted="while True:\n    pass"))
 
 

@@ -14,7 +14,17 @@ import ast
 from coursetools.grading.jobs import ANSWER, ExecJob
 from coursetools.grading.screen import parse
 
-_ENDINGS = {"_exit", "exit", "quit", "abort", "kill"}
+#: Calls that end the kernel, by (owner, name): a bare ``exit()``, or ``os``'s and ``sys``'s.
+#: A method of the same name on anything else (``process.kill()``, a server stopped by an
+#: honest answer) ends nothing of the kernel's.
+_ENDINGS = {
+    ("", "exit"),
+    ("", "quit"),
+    ("os", "_exit"),
+    ("os", "abort"),
+    ("os", "kill"),
+    ("sys", "exit"),
+}
 
 
 def _endless(loop: ast.While) -> bool:
@@ -27,8 +37,10 @@ def _ends_kernel(node: ast.stmt) -> bool:
     if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
         return False
     func = node.value.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-    return name in _ENDINGS
+    if isinstance(func, ast.Attribute):
+        owner = func.value.id if isinstance(func.value, ast.Name) else None
+        return (owner, func.attr) in _ENDINGS
+    return isinstance(func, ast.Name) and ("", func.id) in _ENDINGS
 
 
 def cannot_end(source: str) -> bool:

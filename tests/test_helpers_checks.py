@@ -411,6 +411,13 @@ def test_expect_type_passes_for_instances_and_subclass_instances() -> None:
     expect_type(Point(x=1, y=2), BaseModel, what="a model")
 
 
+def test_expect_type_returns_the_value_itself_typed_as_the_class() -> None:
+    found: object = Point(x=1, y=2)
+    point = expect_type(found, Point, what="a point")  # mypy: Point, so .x type-checks
+    assert point is found
+    assert point.x == 1
+
+
 def test_expect_type_failure_describes_the_type() -> None:
     with pytest.raises(ExerciseFailure) as info:
         expect_type("3", int, what="the number of copies", hint="Convert with int().")

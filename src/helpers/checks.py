@@ -221,8 +221,8 @@ def _lost(watch: mistakes.SessionWatch | None) -> mistakes.Mistake | None:
     return None if watch is None else mistakes.in_lost_work(watch)
 
 
-def expect_type(value: object, cls: type, *, what: str, hint: str | None = None) -> None:
-    """Check that ``value`` is an instance of ``cls``."""
+def expect_type(value: object, cls: type[T], *, what: str, hint: str | None = None) -> T:
+    """``value`` itself, checked to be an instance of ``cls`` (and typed as one)."""
     if not isinstance(value, cls):
         mistake = mistakes.in_value(value, cls)
         if mistake is not None:
@@ -233,6 +233,7 @@ def expect_type(value: object, cls: type, *, what: str, hint: str | None = None)
             got=Described(f"{type(value).__name__}: {show(value)}"),
             hint=hint,
         )
+    return value
 
 
 def expect_found(value: T | None, *, what: str, hint: str | None = None) -> T:

@@ -19,8 +19,9 @@ index like the open loan's.
 from __future__ import annotations
 
 from datetime import date
+from typing import ClassVar
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, MetaData, String, func, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, MetaData, String, Table, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedAsDataclass, mapped_column, relationship
 
 NAMING_CONVENTION = {
@@ -37,9 +38,11 @@ class Base(MappedAsDataclass, DeclarativeBase, kw_only=True):
 
     ``MappedAsDataclass`` applies defaults when an object is *created* (not only
     when it is inserted) and gives a readable ``repr``. Relationships are left
-    out of ``__init__`` and ``repr``: printing must never trigger a load.
+    out of ``__init__`` and ``repr``: printing must never trigger a load. Every model
+    here maps to a ``Table``; SQLAlchemy types ``__table__`` as the wider ``FromClause``.
     """
 
+    __table__: ClassVar[Table]
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 

@@ -295,7 +295,7 @@ class InMemoryRepository(Generic[ModelT]):
 
 
 class InMemoryBookRepository(InMemoryRepository[Book]):
-    unique = ("isbn",)
+    unique: tuple[str, ...] = ("isbn",)
 
     async def list(
         self,

@@ -15,6 +15,7 @@ from coursetools.nbtypes import (
     _located,
     assemble_package,
     cell_code,
+    grown_package,
     notebook_script,
 )
 
@@ -129,3 +130,31 @@ def test_a_loop_variable_that_reuses_a_function_name_renames_the_function() -> N
         "def overdue__cell1() -> bool:\n    return True\n",
         "for day, overdue in pairs:\n    pass\n",
     ]
+
+
+def _notebook(path: Path, *sources: str) -> Path:
+    nbformat.write(nbformat.v4.new_notebook(cells=[code(s) for s in sources]), path)
+    return path
+
+
+def test_a_cell_importing_from_its_own_module_is_held_by_the_package(tmp_path: Path) -> None:
+    today = "# workspace: lending/notes.py\nTODAY = 15\n"
+    later = "# workspace: lending/notes.py\nfrom lending.notes import TODAY\n\nNEXT = TODAY + 1\n"
+    notebook = _notebook(tmp_path / "n.ipynb", today, later)
+    package = assemble_package([notebook], tmp_path / "workspace")
+    assert _as_checked(later, package, set()) == (
+        "from lending.notes import TODAY; from lending.notes import NEXT\n\n\n"
+    )
+
+
+def test_the_capstone_grows_the_package_one_definition_at_a_time(tmp_path: Path) -> None:
+    before = _notebook(
+        tmp_path / "before.ipynb", "# workspace: lending/notes.py\nTODAY = 15\nLATER = 16\n"
+    )
+    capstone = _notebook(tmp_path / "11.ipynb", "# workspace: lending/notes.py\nTODAY = 1\n")
+    assemble_package([before], tmp_path / "base")
+    package = grown_package(tmp_path / "base", capstone, tmp_path / "grown")
+    assert [fragment.names for fragment in package["lending/notes.py"]] == [("TODAY",), ("LATER",)]
+    assert (tmp_path / "base" / "lending" / "notes.py").read_text().count("TODAY = 15") == 1
+    # the capstone's setup made the rest of the package whole, as it does for a learner
+    assert (tmp_path / "grown" / "lending" / "reads.py").is_file()

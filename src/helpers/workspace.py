@@ -204,7 +204,7 @@ class Workspace:
     def save(self, module: str, source: str) -> Path:
         """Store a cell as a fragment of ``module`` and rewrite the module file."""
         module = _checked_path(module)
-        fragment = _without_self_imports(split(source), module)
+        fragment = without_self_imports(split(source), module)
         manifest = self.fragments()
         kept = manifest.get(module, [])
         position = next(
@@ -224,7 +224,7 @@ class Workspace:
         return path
 
 
-def _without_self_imports(fragment: Fragment, module: str) -> Fragment:
+def without_self_imports(fragment: Fragment, module: str) -> Fragment:
     """``fragment`` without the imports of its own module: a cell imports
     ``from lending.routers import IdPath`` in the notebook, where the module exists
     already, but in ``lending/routers.py`` the name is defined in the file itself."""

@@ -100,8 +100,8 @@ def test_a_superseded_definition_and_its_uses_are_renamed_until_the_next() -> No
 def test_a_variable_keeps_its_name_unless_an_import_replaces_it() -> None:
     cells = ["N = 1\n", "N = 'a'\n", "from m import N\n", "print(N)\n"]
     assert _distinct_definitions(cells, [1, 2, 3, 4]) == [
-        "N = 1\n",
-        "N__cell2 = 'a'\n",
+        "N__cell1 = 1\n",
+        "N__cell1 = 'a'\n",
         "from m import N\n",
         "print(N)\n",
     ]

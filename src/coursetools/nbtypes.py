@@ -209,15 +209,18 @@ def _distinct_definitions(codes: list[str], positions: list[int]) -> list[str]:
                 bindings.setdefault(name, []).append((index, node.lineno, kind))
     renames: list[tuple[str, str, tuple[int, int], tuple[int, int]]] = []
     for name, found in bindings.items():
+        # mypy lets a variable take a new type (allow-redefinition), so the assignments
+        # before an import of its name are one variable, renamed from the first of them;
+        # an import of a name imported before is the same name again
+        variable: tuple[int, int] | None = None
         for (index, line, kind), (next_index, next_line, next_kind) in itertools.pairwise(found):
-            # mypy lets a variable take a new type (allow-redefinition); an import of a
-            # name imported before is the same name again
-            if kind is Binding.DEFINITION or (kind, next_kind) == (
-                Binding.VARIABLE,
-                Binding.IMPORT,
-            ):
-                new = f"{name}__cell{positions[index]}"
-                renames.append((name, new, (index, line), (next_index, next_line)))
+            variable = (variable or (index, line)) if kind is Binding.VARIABLE else None
+            begin = variable if next_kind is Binding.IMPORT else None
+            if kind is Binding.DEFINITION:
+                begin = (index, line)
+            if begin is not None:
+                new = f"{name}__cell{positions[begin[0]]}"
+                renames.append((name, new, begin, (next_index, next_line)))
     result = list(codes)
     for name, new, begin, end in renames:
         for index in range(begin[0], end[0] + 1):

@@ -12,7 +12,7 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LINTED := src tests benchmarks solutions
 # Solution notebooks whose every code cell passes mypy --strict as IPython runs it (course
 # typecheck; docs/authoring.md). The learner's package, from every notebook, always does.
-TYPED_CELLS := 00-orientation 01-schemas 02-models 03-repositories 04-services 05-routers 06-errors 07-testing 08-migrations 09-security 10-performance
+TYPED_CELLS := 00-orientation 01-schemas 02-models 03-repositories 04-services 05-routers 06-errors 07-testing 08-migrations 09-security 10-performance 11-capstone
 CHECK_PYTHON = @$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"Python 3.11+ is needed, $(PYTHON) is {v.major}.{v.minor}: run make PYTHON=python3.12 ...")'
 
 .DEFAULT_GOAL := help

@@ -1,4 +1,5 @@
 # Sends the requests, asserts nothing: a smoke test that can never fail.
+# feedback: fails against a service whose 401 is not a problem
 import httpx
 
 

@@ -273,8 +273,7 @@ def _fixture_mistake(test: TestResult, misfits: Mapping[str, str]) -> str | None
     if taken is None:
         return None
     return (
-        f"{test.name} takes the fixture `{taken}`, {misfits[taken]}; it failed with: "
-        f"{test.message}"
+        f"{test.name} takes the fixture `{taken}`, {misfits[taken]}; it failed with: {test.message}"
     )
 
 

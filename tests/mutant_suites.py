@@ -64,3 +64,19 @@ class TestForbidden:
 class TestUnsolved:
     def test_stub(self) -> None:
         raise NotImplementedError()
+
+
+@pytest.fixture
+def thirteen(twelve: str) -> str:
+    """A fixture that does not fit: the ISBN with a wrong check digit."""
+    return twelve + "0"
+
+
+class TestWrongFixture:
+    def test_with_a_misfit(self, thirteen: str) -> None:
+        assert schemas.isbn13_check_digit(thirteen[:12]) == int(thirteen[12])
+
+
+class TestUnknownFixture:
+    def test_with_a_typo(self, twelv: str) -> None:
+        assert schemas.isbn13_check_digit(twelv) == 2

@@ -7,7 +7,13 @@ from collections.abc import Iterator
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from helpers.model_cells import ModelCells, defined_names, rerun_like_imports
+from helpers.model_cells import (
+    ModelCells,
+    ReplacedTables,
+    defined_names,
+    replace_tables_when_run_again,
+    rerun_like_imports,
+)
 
 BASE = """# workspace: lending/models.py
 from sqlalchemy.orm import DeclarativeBase
@@ -112,3 +118,26 @@ def test_outside_ipython_it_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("IPython.get_ipython", lambda: None)
     with pytest.raises(RuntimeError, match="inside IPython or Jupyter"):
         rerun_like_imports()
+
+
+def test_a_model_cell_on_an_imported_base_can_run_again(shell: InteractiveShell) -> None:
+    """The capstone's case: Base is the package's, and only the cell's own tables change."""
+    shell.reset(new_session=False)
+    run(shell, BASE)
+    run(shell, AUTHOR)
+    replace_tables_when_run_again(shell)
+    try:
+        run(shell, BOOK)
+        run(shell, BOOK.replace("    id:", "    title: Mapped[str]\n    id:"))
+        tables = shell.user_ns["Base"].metadata.tables
+        assert "title" in tables["books"].columns
+        assert shell.user_ns["Book"].__table__ is tables["books"]
+        assert shell.user_ns["Author"].__table__ is tables["authors"]  # left as it was
+        broken = BOOK.replace('__tablename__ = "books"', "")
+        assert not shell.run_cell(broken).success
+        assert "title" in tables["books"].columns  # a failed run leaves the last table in place
+    finally:
+        for moment in ("pre_run_cell", "post_run_cell"):
+            for callback in list(shell.events.callbacks[moment]):
+                if isinstance(getattr(callback, "__self__", None), ReplacedTables):
+                    shell.events.unregister(moment, callback)

@@ -6,7 +6,7 @@ import mutant_suites as suites
 import pytest
 
 from helpers.checks import ExerciseFailure
-from helpers.mutants import check_tests, mutation_score, rewritten, suite_named
+from helpers.mutants import Fixtures, check_tests, mutation_score, rewritten, suite_named
 from helpers.testrun import Outcome, run_tests
 from lending_reference import schemas
 
@@ -86,3 +86,19 @@ def test_an_unsolved_suite_is_reported_as_not_solved() -> None:
         suite_named({}, "TestLoanLimit")
     with pytest.raises(ExerciseFailure, match="TestLoanLimit is a class with tests"):
         suite_named({"TestLoanLimit": type("TestLoanLimit", (), {})}, "TestLoanLimit")
+
+
+def test_a_fixture_that_is_not_defined_or_does_not_fit_is_named() -> None:
+    (result,) = run_tests(suites.TestUnknownFixture).tests
+    assert (result.outcome, result.missing_fixture) == (Outcome.ERROR, "twelv")
+    with pytest.raises(ExerciseFailure, match="asks for the fixture `twelv`, which is not defined"):
+        check_tests(suites.TestUnknownFixture, BUGS, what="the check digit")
+    guide = Fixtures(use="Take `twelve`.", misfits={"thirteen": "a whole ISBN", "twelve": "x"})
+    with pytest.raises(ExerciseFailure) as failure:
+        check_tests(suites.TestWrongFixture, BUGS, what="the check digit", fixtures=guide)
+    shown = str(failure.value)
+    assert "takes the fixture `thirteen`, a whole ISBN; it failed with: AssertionError" in shown
+    assert "`twelve`, x" not in shown  # only a fixture that thirteen itself depends on
+    assert "Take `twelve`." in shown
+    with pytest.raises(ExerciseFailure, match="passes against the correct service\n"):
+        check_tests(suites.TestWrongFixture, BUGS, what="the check digit")  # no guide: general

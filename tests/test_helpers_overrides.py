@@ -11,7 +11,7 @@ import pytest
 from fastapi import APIRouter, Depends, FastAPI
 from httpx import ASGITransport, AsyncClient
 
-from helpers.overrides import override
+from helpers.overrides import latest_routes, override
 
 pytestmark = pytest.mark.anyio
 
@@ -80,3 +80,27 @@ async def test_other_dependencies_are_left_alone() -> None:
     app.include_router(define_router(define_get_clock()))
     override(app, get_clock, lambda: "fixed clock")
     assert await answers(app) == ["system clock", "service on system clock"]
+
+
+async def test_a_route_cell_run_again_replaces_its_routes() -> None:
+    router = APIRouter()
+
+    @router.get("/kept")
+    async def kept() -> str:
+        return "kept"
+
+    def route_cell(answer: str) -> None:
+        @router.delete("/thing")
+        async def delete_thing() -> str:
+            return answer
+
+    route_cell("first run")
+    route_cell("second run")  # the cell, run again
+    latest_routes(router)
+    app = FastAPI()
+    app.include_router(router)
+    transport = ASGITransport(app=app)
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        assert (await client.delete("/thing")).json() == "second run"
+        assert (await client.get("/kept")).json() == "kept"
+    assert len(router.routes) == 2

@@ -433,7 +433,20 @@ def grow_from_this_notebook(namespace: dict[str, object], *layers: str) -> None:
         )
         module.__course_installed__ = installed  # type: ignore[attr-defined]  # a marker: ModuleType declares none
         _install(package, name, module)
+    if "models" in layers:
+        _models_may_run_again()
     print("Importable from this notebook:", ", ".join(f"{PACKAGE}.{name}" for name in layers))
+
+
+def _models_may_run_again() -> None:
+    """In IPython, a model cell of the notebook can run again (``helpers.model_cells``)."""
+    from IPython import get_ipython
+
+    from helpers.model_cells import replace_tables_when_run_again
+
+    shell = get_ipython()
+    if shell is not None:
+        replace_tables_when_run_again(shell)
 
 
 def _notebook_module(

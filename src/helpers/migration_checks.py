@@ -172,17 +172,22 @@ async def expect_same_schema(url: str, reference: Path, revision: str, what: str
     got = await read_schema(url)
     if got == expected:
         return
-    differences = [
-        f"{table}.{part}: expected {expected.get(table, {}).get(part)!r}, "
-        f"got {got.get(table, {}).get(part)!r}"
-        for table in sorted(set(expected) | set(got))
+    extra, missing = sorted(set(got) - set(expected)), sorted(set(expected) - set(got))
+    differences = [f"table {table}: there, where the reference has none" for table in extra]
+    differences += [f"table {table}: missing" for table in missing]
+    differences += [
+        f"{table}.{part}: expected {expected[table].get(part)!r}, got {got[table].get(part)!r}"
+        for table in sorted(set(expected) & set(got))
         for part in ("columns", "pk", "fks", "unique", "checks", "indexes")
-        if expected.get(table, {}).get(part) != got.get(table, {}).get(part)
+        if expected[table].get(part) != got[table].get(part)
     ]
     fail(
         f"{what} is the reference's (read back by inspection)",
         got=Described("\n".join(differences[:4])),
-        hint="Compare each operation with the model: the column's type, NOT NULL, its "
+        hint="Each table the reference has at this revision, and no other: a downgrade() "
+        "drops what its upgrade() created (op.drop_table), and creates what it dropped."
+        if extra or missing
+        else "Compare each operation with the model: the column's type, NOT NULL, its "
         "default, the constraint's name.",
     )
 

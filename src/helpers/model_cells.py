@@ -10,12 +10,20 @@ lending/models.py`` cell runs the way Python imports a module: before it runs,
 the model cells above it run again, on a fresh ``Base`` (the cell that defines
 ``Base`` first); after it, the model cells below it run again, next to its new
 classes. Cells are remembered in notebook order once they run without error.
+
+A notebook whose ``Base`` comes from the package (the capstone's) defines new models
+beside the package's: :func:`replace_tables_when_run_again` lets such a cell run again by
+taking the tables of the classes it defines out of ``Base``'s metadata first.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.exc import SAWarning
 
 from helpers.workspace import WorkspaceError, split, target_of
 
@@ -82,5 +90,41 @@ def rerun_like_imports(shell: Any = None) -> None:
     for moment, callback in (("pre_run_cell", state.before), ("post_run_cell", state.after)):
         for old in list(shell.events.callbacks[moment]):
             if isinstance(getattr(old, "__self__", None), ModelCells):
+                shell.events.unregister(moment, old)
+        shell.events.register(moment, callback)
+
+
+@dataclass
+class ReplacedTables:
+    """The tables a model cell running again takes out of their metadata, until it ends."""
+
+    namespace: dict[str, Any]
+    removed: list[Table] = field(default_factory=list)
+
+    def before(self, info: Any) -> None:
+        """``pre_run_cell``: take the tables of the classes the cell defines again out."""
+        self.removed = []
+        for name in sorted(defined_names(info.raw_cell)):
+            table = getattr(self.namespace.get(name), "__table__", None)
+            if isinstance(table, Table) and table.metadata.tables.get(table.key) is table:
+                table.metadata.remove(table)
+                self.removed.append(table)
+
+    def after(self, result: Any) -> None:
+        """``post_run_cell``: a cell that failed leaves the earlier classes their tables."""
+        for table in self.removed:
+            if not result.success and table.key not in table.metadata.tables:
+                table.to_metadata(table.metadata)
+        self.removed = []
+
+
+def replace_tables_when_run_again(shell: Any) -> None:
+    """Hook ``shell`` so that its model cells can run again on a ``Base`` they import."""
+    # The class of the same name is replaced in SQLAlchemy's string lookup, as intended.
+    warnings.filterwarnings("ignore", "This declarative base already contains a class", SAWarning)
+    state = ReplacedTables(shell.user_ns)
+    for moment, callback in (("pre_run_cell", state.before), ("post_run_cell", state.after)):
+        for old in list(shell.events.callbacks[moment]):
+            if isinstance(getattr(old, "__self__", None), ReplacedTables):
                 shell.events.unregister(moment, old)
         shell.events.register(moment, callback)

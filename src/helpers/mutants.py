@@ -29,14 +29,14 @@ import sys
 import textwrap
 from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from inspect import iscoroutinefunction, isfunction
 from typing import Any
 
 import pytest
 
 from helpers.checks import Described, fail
-from helpers.testrun import Outcome, SessionResult, run_rounds
+from helpers.testrun import Outcome, SessionResult, TestResult, run_rounds
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,18 @@ def rewritten(
     return Mutant(bug, (Patch(owner, name, namespace[original.__name__]),), hint)
 
 
+@dataclass(frozen=True)
+class Fixtures:
+    """The fixtures an exercise's tests are to take, so that feedback names a wrong one.
+
+    ``use`` says in words which fixtures to take and how; ``misfits`` maps a fixture that
+    exists but does not fit the exercise (an earlier notebook's, say) to what it is.
+    """
+
+    use: str
+    misfits: Mapping[str, str] = field(default_factory=dict)
+
+
 @contextmanager
 def patched(patches: Sequence[Patch]) -> Iterator[None]:
     patcher = pytest.MonkeyPatch()
@@ -179,11 +191,17 @@ def _unsolved(result: SessionResult) -> bool:
 
 
 def check_tests(
-    suite: Any, mutants: Sequence[Mutant], *, what: str, plugins: tuple[str, ...] = ()
+    suite: Any,
+    mutants: Sequence[Mutant],
+    *,
+    what: str,
+    plugins: tuple[str, ...] = (),
+    fixtures: Fixtures | None = None,
 ) -> None:
     """Visible feedback: ``suite`` passes on the reference and catches each of ``mutants``.
 
-    ``plugins``: modules of fixtures to load (a notebook's fixtures are its own cells').
+    ``plugins``: modules of fixtures to load (a notebook's fixtures are its own cells');
+    ``fixtures``: which of them the exercise's tests are to take.
     """
     reference, mutated = _rounds(suite, mutants, plugins)
     if _unsolved(reference):
@@ -195,6 +213,7 @@ def check_tests(
             hint="Define the tests as methods test_... of the class, taking fixtures as arguments.",
         )
     if not reference.all_passed:
+        _fail_on_fixtures(reference, what, fixtures)
         fail(
             f"every test of {what} passes against the correct service",
             got=Described(_failures(reference)),
@@ -226,6 +245,36 @@ def mutation_score(
     score = math.floor(points * killed / len(mutants) * 100) / 100
     print(f"Your tests catch {killed} of {len(mutants)} bugs: {score:g} of {points:g} points.")
     return score
+
+
+def _fail_on_fixtures(result: SessionResult, what: str, fixtures: Fixtures | None) -> None:
+    """Fail naming each fixture a failing test asked for that is not defined, or that does
+    not fit the exercise; return when no failing test took one."""
+    misfits = fixtures.misfits if fixtures is not None else {}
+    found = [line for test in result.failing if (line := _fixture_mistake(test, misfits))]
+    if not found:
+        return
+    fail(
+        f"every test of {what} passes against the correct service, on the fixtures this "
+        "exercise provides",
+        got=Described("\n".join(found[:5]) + ("\n..." if len(found) > 5 else "")),
+        hint=fixtures.use
+        if fixtures is not None
+        else "Take as arguments only fixtures that are defined: check each argument's name.",
+    )
+
+
+def _fixture_mistake(test: TestResult, misfits: Mapping[str, str]) -> str | None:
+    if test.missing_fixture is not None:
+        return f"{test.name} asks for the fixture `{test.missing_fixture}`, which is not defined"
+    # pytest lists the fixtures a test asks for before theirs: the first misfit is the one
+    # the test (or a fixture of the learner's) took, not one that misfit itself depends on
+    taken = next((name for name in test.fixtures if name in misfits), None)
+    if taken is None:
+        return None
+    return (
+        f"{test.name} takes the fixture `{taken}`, {misfits[taken]}; it failed with: {test.message}"
+    )
 
 
 def _failures(result: SessionResult) -> str:

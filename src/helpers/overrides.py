@@ -6,6 +6,9 @@ routes written before still depend on the old one: an override keyed by the new
 one would miss them, and a correct route would fail its test. :func:`override`
 replaces the dependency and every earlier definition of it that the app's routes
 still use (same module, same qualified name).
+
+Likewise a cell that adds routes to a router an earlier cell made adds them again each
+time it runs, and the first route of a path answers: :func:`latest_routes` keeps the last.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
@@ -24,6 +27,20 @@ def override(app: FastAPI, dependency: Callable[..., Any], replacement: Callable
     for call in _dependencies(app):
         if _same_definition(call, dependency):
             app.dependency_overrides[call] = replacement
+
+
+def latest_routes(router: APIRouter) -> None:
+    """Keep, of ``router``'s routes for one path and method, the one added last."""
+    taken: set[tuple[str, str]] = set()
+    kept: list[BaseRoute] = []
+    for route in reversed(router.routes):
+        if isinstance(route, APIRoute):
+            answers = {(route.path, method) for method in route.methods or ()}
+            if answers <= taken:
+                continue  # an earlier run of the cell: the later route replaces it
+            taken |= answers
+        kept.append(route)
+    router.routes[:] = kept[::-1]
 
 
 def _same_definition(call: Callable[..., Any], dependency: Callable[..., Any]) -> bool:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import importlib.util
-import re
 import socket
 import sys
 import tempfile
@@ -41,7 +40,6 @@ import pytest
 from _pytest.fixtures import FixtureFunctionDefinition
 
 MODULE_NAME = "test_notebook"
-MISSING_FIXTURE = re.compile(r"fixture '[^']+' not found")
 TEST_TIMEOUT = 10.0
 SESSION_TIMEOUT = 120.0
 ANYIO_PLUGIN = "anyio._notebook_pytest_plugin"
@@ -81,7 +79,8 @@ class Outcome(StrEnum):
 @dataclass(frozen=True)
 class TestResult:
     """One test's outcome; ``message`` is the line pytest shows for a failure, ``raised``
-    the class of the exception that failed it."""
+    the class of the exception that failed it, ``fixtures`` every fixture the test used
+    (those it asked for and theirs), ``missing_fixture`` the one that was not defined."""
 
     __test__ = False  # not a test class itself
 
@@ -89,6 +88,8 @@ class TestResult:
     outcome: Outcome
     message: str = ""
     raised: type[BaseException] | None = None
+    fixtures: tuple[str, ...] = ()
+    missing_fixture: str | None = None
 
 
 @dataclass
@@ -273,6 +274,8 @@ class _Recorder:
         self.test_timeout = test_timeout
         self.outcomes: dict[str, dict[str, TestResult]] = {name: {} for name in modules}
         self.raised: dict[str, type[BaseException]] = {}  # node id -> exception class
+        self.missing: dict[str, str] = {}  # node id -> the fixture that was not defined
+        self.fixtures: dict[str, tuple[str, ...]] = {}  # node id -> the fixtures it used
         self.problem: str | None = None
 
     def results(self, module: str) -> list[TestResult]:
@@ -300,21 +303,32 @@ class _Recorder:
                 outcome = Outcome.FAILED if report.when == "call" else Outcome.ERROR
             else:
                 outcome = Outcome.PASSED
-            message = _short(report) if report.failed else ""
+            missing = self.missing.pop(report.nodeid, None)
+            message = _short(report, missing) if report.failed else ""
             outcomes[name] = TestResult(
-                name, outcome, message, self.raised.pop(report.nodeid, None)
+                name,
+                outcome,
+                message,
+                self.raised.pop(report.nodeid, None),
+                self.fixtures.get(report.nodeid, ()),
+                missing,
             )
         elif report.when == "teardown" and report.failed:
             raised = self.raised.pop(report.nodeid, None)
-            outcomes[name] = TestResult(name, Outcome.ERROR, _short(report), raised)
+            fixtures = self.fixtures.get(report.nodeid, ())
+            outcomes[name] = TestResult(name, Outcome.ERROR, _short(report), raised, fixtures)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
+        self.fixtures[item.nodeid] = tuple(getattr(item, "fixturenames", ()))
         if call.excinfo is not None:
             self.raised[item.nodeid] = call.excinfo.type
+            error = call.excinfo.value
+            if isinstance(error, pytest.FixtureLookupError) and error.msg is None and error.argname:
+                self.missing[item.nodeid] = error.argname  # no fixture of that name: pytest's case
         return report
 
     @pytest.hookimpl(wrapper=True)
@@ -334,13 +348,13 @@ class _Recorder:
             pyfuncitem.obj = original
 
 
-def _short(report: pytest.TestReport | pytest.CollectReport) -> str:
-    """The error pytest reports, and the test's line that raised it (marked ``>``)."""
-    missing = MISSING_FIXTURE.search(report.longreprtext)
-    if missing:
+def _short(report: pytest.TestReport | pytest.CollectReport, missing: str | None = None) -> str:
+    """The error pytest reports, and the test's line that raised it (marked ``>``);
+    ``missing`` names a fixture that was asked for and is not defined."""
+    if missing is not None:
         return (
-            f"{missing[0]}: no fixture of that name is defined yet (run the cell that "
-            "defines it, or check the argument's name)"
+            f"fixture {missing!r} not found: no fixture of that name is defined yet (run the "
+            "cell that defines it, or check the argument's name)"
         )
     crash = getattr(report.longrepr, "reprcrash", None)
     text = crash.message if crash is not None else str(report.longrepr)

@@ -56,7 +56,7 @@ from helpers.capstone.assembly import NOTEBOOK as CAPSTONE
 from helpers.capstone.assembly import SAVED, assemble_into
 from helpers.capstone.fragments import fragments_of
 from helpers.capstone.state import REPLACED, WorkspaceState
-from helpers.workspace import Fragment, Workspace, split, target_of, without_self_imports
+from helpers.workspace import Fragment, Workspace, split, target_of
 
 # What IPython puts in a notebook's namespace: magics become calls on it.
 PRELUDE = (
@@ -289,7 +289,8 @@ def _renamed(code: str, name: str, new: str, first: int, last: int | None) -> st
 def _as_checked(source: str, package: Package, type_variables: set[str]) -> str:
     """A cell's source as the notebook's module holds it, in as many lines.
 
-    - A workspace cell whose code the package holds unchanged becomes its imports and
+    - A workspace cell whose definitions the package holds unchanged (however the
+      capstone shared its imports out among them) becomes its imports and
       the import of what it defines: its code is checked where it lives, as a module of
       the package, and later cells see its names with the package's types. A cell that
       a later notebook revised stays as it is, checked here.
@@ -299,7 +300,10 @@ def _as_checked(source: str, package: Package, type_variables: set[str]) -> str:
     module = target_of(source)
     if module is not None:
         fragment = split(source)
-        if without_self_imports(fragment, module) in package.get(module, ()):
+        if any(
+            (held.names, held.body.strip()) == (fragment.names, fragment.body.strip())
+            for held in package.get(module, ())
+        ):
             dotted = module.removesuffix(".py").replace("/", ".")
             imports = [*fragment.imports, f"from {dotted} import {', '.join(fragment.names)}"]
             text = "; ".join(imports)

@@ -97,6 +97,25 @@ def test_the_capstones_tests_become_yours_once_its_cell_runs(tmp_path: Path) -> 
     assert package.describe_file(TESTS) == f"{TESTS}: yours"
 
 
+def test_a_learner_who_did_everything_and_the_capstone_keeps_every_layer(
+    everything: Path, tmp_path: Path
+) -> None:
+    """11's cells redefine a few names of cells from 05 and 06 (``get_lending``, beside
+    05's ``CatalogueDep``; the table of problem types): the rest of those cells stays."""
+    root = copy_of(everything, tmp_path)
+    assemble(root)
+    workspace = Workspace(root)
+    for module, source in workspace_cells("11-capstone"):
+        workspace.save(module, source)
+    package = assemble(root)
+    assert package.layers_from_reference == ("reads",)
+    deps = (root / "lending" / "deps.py").read_text("utf-8")
+    assert "CatalogueDep = " in deps and "ReservationsDep = " in deps
+    problems = (root / "lending" / "problems.py").read_text("utf-8")
+    assert "RESERVATION_PROBLEMS" in problems
+    assert "def post_reservation(" in (root / "lending" / "routers.py").read_text("utf-8")
+
+
 def test_a_learner_who_did_nothing_gets_the_reference(tmp_path: Path) -> None:
     package = assemble(tmp_path / "nothing-yet")
     assert set(package.layers_from_reference) == set(package.assembly.layers)

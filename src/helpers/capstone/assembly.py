@@ -145,7 +145,10 @@ def assemble_into(root: Path, *, answers: bool = False) -> Assembly:
         reasons.update(failed)
     for layer, reason in reasons.items():
         module = f"{PACKAGE}/{layer}.py"
-        state.adopt(module)
+        if reason:
+            state.adopt(module)
+        else:
+            state.split_definitions(module)
         touched = state.record.get(module)
         if reason:
             additions = state.additions(module, chosen[layer].path)

@@ -126,6 +126,13 @@ class WorkspaceState:
             return
         self.manifest[module] = fragments_of(self.module_path(module).read_text("utf-8"))
 
+    def split_definitions(self, module: str) -> None:
+        """The learner's ``module`` one fragment per definition, as a filled layer is: a
+        capstone cell that redefines some names of an earlier cell (11's ``get_lending``,
+        from 05's cell that also holds ``CatalogueDep``) then replaces those and keeps the
+        rest, where saving it would have dropped the whole earlier cell."""
+        self.manifest[module] = fragments_of(self.module_path(module).read_text("utf-8"))
+
     def additions(self, module: str, source: Path) -> tuple[str, ...]:
         """Names whose definition in ``module`` is no longer the reference's: what the
         learner's cells added to a filled module, or redefined in it."""

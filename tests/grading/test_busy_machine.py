@@ -23,6 +23,7 @@ from coursetools.grading.client import Starvation
 from coursetools.grading.execute import execute_job
 from coursetools.grading.jobs import ANSWER, CellPlan, ExecJob, ExecResult
 from coursetools.grading.limits import Limits
+from coursetools.grading.sandbox.launch import Sandbox
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/schedstat").is_file(), reason="needs Linux's /proc/<pid>/schedstat"
@@ -122,12 +123,20 @@ def test_starvation_adds_up_the_waits_of_every_task_even_one_that_ended() -> Non
     assert starvation.seconds() == pytest.approx(1.0 + 1.0 + 2.5)
 
 
-def test_the_kernels_tasks_are_sampled() -> None:
-    from coursetools.grading.sandbox import launch
-
-    assert os.getpid() in launch.Sandbox.waited(_Fake(os.getpid()))  # type: ignore[arg-type]  # a stand-in holding only what waited() reads
+def test_the_kernels_tasks_are_sampled_and_its_childrens() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        sampled = Sandbox.waited(_Fake(os.getpid()))  # type: ignore[arg-type]  # a stand-in holding only what waited() reads
+    finally:
+        child.kill()
+        child.wait()
+    assert {os.getpid(), child.pid} <= set(sampled)
 
 
 class _Fake:
+    """A sandbox without a private uid whose kernel is this process."""
+
+    _kernel_pids = Sandbox._kernel_pids
+
     def __init__(self, pid: int) -> None:
         self._pid, self._uid = pid, 0

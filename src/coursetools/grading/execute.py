@@ -8,17 +8,25 @@ is then run again from the start *without* the answer cell responsible (the
 answer at or before the failing cell), which scores nothing; the other answers
 get their honest chance. Re-runs stop when the notebook's time budget is spent;
 cells not reached then fail with the reason.
+
+An answer that spins (:func:`~coursetools.grading.order.spins`: it can end only
+by an error, in practice by its time-out) runs at the lowest CPU priority, and
+the run without it starts as it starts, alongside: if it does time out, that
+run is the re-run, already under way; if it ends after all, that run is
+dropped. Either way the outcome is the one the plain order would give.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from dataclasses import replace
 
 from coursetools.grading import stops
 from coursetools.grading.client import CellRun, KernelClient, KernelDied
 from coursetools.grading.jobs import ANSWER, CellPlan, CellResult, ExecJob, ExecResult, refusal
-from coursetools.grading.order import cannot_end
+from coursetools.grading.order import cannot_end, spins
 from coursetools.grading.outputs import Budget
 from coursetools.grading.sandbox import launch
 from coursetools.grading.sandbox.zygote_client import SandboxError
@@ -37,6 +45,139 @@ class _Stop(Exception):
         self.reason = reason
 
 
+class _Run:
+    """One run of the notebook from a fresh kernel, with the answers in ``skipped`` not run."""
+
+    def __init__(self, job: ExecJob, skipped: dict[int, str], deadline: float) -> None:
+        self.job, self.skipped, self.deadline = job, skipped, deadline
+        self.result = ExecResult(key=job.key)  # this run's cells and phases
+        self.stop: _Stop | None = None
+        self.error: str | None = None  # the sandbox could not start
+        self.ahead: _Run | None = None  # the run without a spinning answer, alongside
+        self._cancelled = threading.Event()
+        self._lock = threading.Lock()  # starting a run alongside, against cancelling this one
+        self._sandbox: launch.Sandbox | None = None
+        self._thread: threading.Thread | None = None
+
+    def run(self) -> _Run:
+        cells = tuple(
+            replace(c, source=refusal(self.skipped[c.index])) if c.index in self.skipped else c
+            for c in self.job.cells
+        )
+        try:
+            self._run_once(cells)
+        except (SandboxError, _NoKernel) as exc:
+            self.error = f"the sandbox could not start: {exc}"
+        except _Stop as stop:
+            self.stop = stop
+        return self
+
+    def start(self) -> None:
+        """Run in a thread of its own (see :meth:`joined` and :meth:`cancel`)."""
+        self._thread = threading.Thread(target=self.run, name=f"ahead {self.job.key}", daemon=True)
+        self._thread.start()
+
+    def joined(self) -> _Run:
+        assert self._thread is not None
+        self._thread.join()
+        return self
+
+    def cancel(self) -> None:
+        """End this run (and any run it started alongside) at once; wait for its thread."""
+        with self._lock:
+            self._cancelled.set()
+            ahead = self.ahead
+        if ahead is not None:
+            ahead.cancel()
+        if self._sandbox is not None:
+            self._sandbox.end_processes()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _spinning(self, cell: CellPlan, timeout: float) -> None:
+        """``cell`` spins: start the re-run that its time-out would cause, now."""
+        with self._lock:
+            if self.ahead is not None or self._cancelled.is_set():
+                return
+            reason = _rerun_reason(cell, cell.index, _too_long(timeout, 0.0), self.job.cells)
+            self.ahead = _Run(self.job, {**self.skipped, cell.index: reason}, self.deadline)
+            self.ahead.start()
+
+    def _run_once(self, cells: tuple[CellPlan, ...]) -> None:
+        """One run from a fresh kernel; fills ``result.cells``; raises :class:`_Stop`."""
+        job, result, limits = self.job, self.result, self.job.limits
+        began = time.monotonic()
+        sandbox = launch.start(job.files, job.folder, limits, job.forbidden, job.preload)
+        self._sandbox = sandbox
+        began = result.spent("sandbox start", began)
+        result.add("of which fork and jail", sandbox.spawn_seconds)
+        result.mechanisms, result.warnings = sandbox.mechanisms, sandbox.warnings
+
+        def watch() -> str | None:
+            count = sandbox.processes()
+            if count > limits.soft_processes:
+                return f"it started too many processes ({count})"
+            return None
+
+        client = KernelClient(
+            sandbox.connection,
+            sandbox.proof_key,
+            sandbox.alive,
+            limits.message_bytes,
+            watch,
+            sandbox.waited,
+        )
+        try:
+            try:
+                client.wait_ready(limits.startup_timeout)
+            except KernelDied as exc:
+                raise _NoKernel(f"the kernel did not start: {exc}") from exc
+            began = result.spent("kernel start", began)
+            stops.stop("executing")
+            budget = Budget(limits.notebook_output_bytes)
+            for cell in cells:
+                if self._cancelled.is_set():
+                    raise _Stop(cell.index, "this run was dropped")
+                remaining = self.deadline - time.monotonic()
+                if remaining <= 0:
+                    raise _Stop(
+                        cell.index, "the notebook's time budget was used up before this cell"
+                    )
+                timeout = min(limits.cell_timeout, remaining)
+                grader = {"role": cell.role}
+                if cell.visible is not None:
+                    grader["visible"] = cell.visible
+                answer = cell.role == ANSWER
+                spinning = answer and spins(cell.source)
+                patience = limits.starved_factor
+                if (answer and cannot_end(cell.source)) or timeout < limits.cell_timeout:
+                    patience = 1.0  # no allowance for a busy machine
+                if spinning:
+                    self._spinning(cell, timeout)
+                try:
+                    with sandbox.lowered_priority() if spinning else contextlib.nullcontext():
+                        run = client.run(
+                            cell.source, grader, timeout, limits.cell_output_bytes, budget, patience
+                        )
+                except KernelDied as exc:
+                    alive = sandbox.alive()
+                    reason = str(exc) if alive else "the kernel stopped (it crashed or ended)"
+                    raise _Stop(cell.index, reason) from exc
+                finally:
+                    began = result.spent(f"{cell.role} cells", began)
+                if run.verified is not None:
+                    result.add("of which guard", run.verified["guard_seconds"])
+                    result.add("of which audit hook", run.verified["audit_seconds"])
+                result.cells[cell.index] = _as_result(cell, run)
+                if run.timed_out:
+                    raise _Stop(cell.index, _too_long(timeout, run.starved))
+        finally:
+            began = time.monotonic()
+            client.close()
+            sandbox.kill()
+            result.spent("sandbox end", began)
+
+
 def _as_result(cell: CellPlan, run: CellRun) -> CellResult:
     return CellResult(
         index=cell.index,
@@ -46,70 +187,6 @@ def _as_result(cell: CellPlan, run: CellRun) -> CellResult:
         verified=run.verified,
         notes=list(run.notes),
     )
-
-
-def _run_once(
-    job: ExecJob, cells: tuple[CellPlan, ...], deadline: float, result: ExecResult
-) -> None:
-    """One run from a fresh kernel; fills ``result.cells``; raises :class:`_Stop`."""
-    limits = job.limits
-    began = time.monotonic()
-    sandbox = launch.start(job.files, job.folder, limits, job.forbidden, job.preload)
-    began = result.spent("sandbox start", began)
-    result.add("of which fork and jail", sandbox.spawn_seconds)
-    result.mechanisms, result.warnings = sandbox.mechanisms, sandbox.warnings
-
-    def watch() -> str | None:
-        count = sandbox.processes()
-        return f"it started too many processes ({count})" if count > limits.soft_processes else None
-
-    client = KernelClient(
-        sandbox.connection,
-        sandbox.proof_key,
-        sandbox.alive,
-        limits.message_bytes,
-        watch,
-        sandbox.waited,
-    )
-    try:
-        try:
-            client.wait_ready(limits.startup_timeout)
-        except KernelDied as exc:
-            raise _NoKernel(f"the kernel did not start: {exc}") from exc
-        began = result.spent("kernel start", began)
-        stops.stop("executing")
-        budget = Budget(limits.notebook_output_bytes)
-        for cell in cells:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise _Stop(cell.index, "the notebook's time budget was used up before this cell")
-            timeout = min(limits.cell_timeout, remaining)
-            grader = {"role": cell.role}
-            if cell.visible is not None:
-                grader["visible"] = cell.visible
-            try:
-                patience = 1.0 if timeout < limits.cell_timeout else limits.starved_factor
-                if cell.role == ANSWER and cannot_end(cell.source):
-                    patience = 1.0
-                run = client.run(
-                    cell.source, grader, timeout, limits.cell_output_bytes, budget, patience
-                )
-            except KernelDied as exc:
-                reason = str(exc) if sandbox.alive() else "the kernel stopped (it crashed or ended)"
-                raise _Stop(cell.index, reason) from exc
-            finally:
-                began = result.spent(f"{cell.role} cells", began)
-            if run.verified is not None:
-                result.add("of which guard", run.verified["guard_seconds"])
-                result.add("of which audit hook", run.verified["audit_seconds"])
-            result.cells[cell.index] = _as_result(cell, run)
-            if run.timed_out:
-                raise _Stop(cell.index, _too_long(timeout, run.starved))
-    finally:
-        began = time.monotonic()
-        client.close()
-        sandbox.kill()
-        result.spent("sandbox end", began)
 
 
 def _too_long(timeout: float, starved: float) -> str:
@@ -129,39 +206,49 @@ def _culprit(cells: tuple[CellPlan, ...], index: int, skipped: dict[int, str]) -
     return candidates[-1] if candidates else None
 
 
+def _rerun_reason(culprit: CellPlan, index: int, reason: str, cells: tuple[CellPlan, ...]) -> str:
+    where = "in this answer" if culprit.index == index else f"at {_label(cells, index)}"
+    return f"the notebook stopped {where}: {reason}; it was run again without this answer"
+
+
 def execute_job(job: ExecJob) -> ExecResult:
     """Execute ``job``'s cells in sandboxed kernels; see the module docstring."""
     began = time.monotonic()
     deadline = began + job.limits.notebook_timeout
     result = ExecResult(key=job.key, started=time.time())
+    run = _Run(job, {}, deadline).run()
     while True:
-        cells = tuple(
-            replace(c, source=refusal(result.skipped[c.index])) if c.index in result.skipped else c
-            for c in job.cells
-        )
-        result.cells = {}
         result.runs += 1
-        try:
-            _run_once(job, cells, deadline, result)
+        result.cells, result.skipped = run.result.cells, run.skipped
+        result.mechanisms, result.warnings = run.result.mechanisms, run.result.warnings
+        for phase, seconds in run.result.phases.items():
+            result.add(phase, seconds)
+        stop, ahead = run.stop, run.ahead
+        if run.error is not None or stop is None:
+            result.error = run.error
             break
-        except (SandboxError, _NoKernel) as exc:
-            result.error = f"the sandbox could not start: {exc}"
+        culprit = _culprit(job.cells, stop.index, run.skipped)
+        if culprit is None or time.monotonic() >= deadline:
+            _give_up(result, job.cells, stop)
             break
-        except _Stop as stop:
-            culprit = _culprit(cells, stop.index, result.skipped)
-            if culprit is None or time.monotonic() >= deadline:
-                _give_up(result, cells, stop)
-                break
-            where = "in this answer" if culprit.index == stop.index else f"at {_label(cells, stop)}"
-            result.skipped[culprit.index] = (
-                f"the notebook stopped {where}: {stop.reason}; it was run again without this answer"
-            )
+        skipped = {
+            **run.skipped,
+            culprit.index: _rerun_reason(culprit, stop.index, stop.reason, job.cells),
+        }
+        if ahead is not None and ahead.skipped == skipped:
+            run = ahead.joined()
+            continue
+        if ahead is not None:
+            ahead.cancel()
+        run = _Run(job, skipped, deadline).run()
+    if run.ahead is not None:
+        run.ahead.cancel()
     result.seconds = time.monotonic() - began
     return result
 
 
-def _label(cells: tuple[CellPlan, ...], stop: _Stop) -> str:
-    return next((c.label for c in cells if c.index == stop.index), "a later cell")
+def _label(cells: tuple[CellPlan, ...], index: int) -> str:
+    return next((c.label for c in cells if c.index == index), "a later cell")
 
 
 def _give_up(result: ExecResult, cells: tuple[CellPlan, ...], stop: _Stop) -> None:

@@ -43,15 +43,24 @@ def _ends_kernel(node: ast.stmt) -> bool:
     return isinstance(func, ast.Name) and ("", func.id) in _ENDINGS
 
 
+def _body(source: str) -> list[ast.stmt]:
+    try:
+        return parse(source).body
+    except (SyntaxError, ValueError):
+        return []
+
+
 def cannot_end(source: str) -> bool:
     """Whether ``source`` runs, at its top level, a loop that cannot end or a call that
     ends the kernel. Such a cell gets no allowance for a busy machine either: it
     would time out however fast the machine."""
-    try:
-        body = parse(source).body
-    except (SyntaxError, ValueError):
-        return False
-    return any((isinstance(s, ast.While) and _endless(s)) or _ends_kernel(s) for s in body)
+    return spins(source) or any(_ends_kernel(s) for s in _body(source))
+
+
+def spins(source: str) -> bool:
+    """Whether ``source`` runs, at its top level, a loop that can end only by an error
+    (``while True`` with no ``break``): in practice, until its time-out."""
+    return any(isinstance(s, ast.While) and _endless(s) for s in _body(source))
 
 
 def looks_slow(job: ExecJob) -> bool:

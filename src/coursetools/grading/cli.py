@@ -56,9 +56,12 @@ def _execution_options(parser: argparse.ArgumentParser, default_timeout: float) 
 
 
 def _class(args: argparse.Namespace) -> int:
+    from coursetools.grading.pool import executor, warm_up_soon
+
+    if not (args.dry_run or args.dask or args.processes):
+        warm_up_soon()  # while the grading code and nbgrader are imported
     from coursetools.grading import course as courses
     from coursetools.grading.grade import Options, grade_class
-    from coursetools.grading.pool import executor
 
     root = args.course.resolve()
     _, config = courses.load(root, args.db)

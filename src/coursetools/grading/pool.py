@@ -8,8 +8,10 @@ package installed and, for full isolation, run as root on Linux (see
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -25,6 +27,21 @@ def warm_up() -> None:
     from coursetools.grading.sandbox.zygote_client import zygote
 
     zygote()
+
+
+def warm_up_soon() -> None:
+    """Start this process's zygote in a thread now: its imports overlap the caller's own.
+
+    Only for the local thread pool (:func:`executor`'s default), whose workers
+    share this process's zygote. A failure here is left to the pool's
+    ``warm_up``, which starts the zygote again and reports it.
+    """
+
+    def quietly() -> None:
+        with contextlib.suppress(Exception):
+            warm_up()
+
+    threading.Thread(target=quietly, name="zygote start", daemon=True).start()
 
 
 @contextmanager

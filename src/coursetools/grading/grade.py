@@ -31,6 +31,7 @@ from coursetools.grading.record import (
     Recorder,
     one_engine_per_database,
     quiet_gradebook,
+    schemas_checked_once,
 )
 from coursetools.grading.screen import imported_names, parse
 from coursetools.grading.stops import stop
@@ -274,7 +275,11 @@ class _ClassRun:
 
 def grade_class(options: Options, pool: Executor) -> ClassReport:
     """Grade every submission of ``options.assignment``; see the module docstring."""
-    with exclusive(options.course.resolve(), options.assignment), one_engine_per_database():
+    with (
+        exclusive(options.course.resolve(), options.assignment),
+        one_engine_per_database(),
+        schemas_checked_once(),
+    ):
         return _grade_class(options, pool)
 
 

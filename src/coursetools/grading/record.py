@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import json
 import os
 import shutil
 import time
+import types
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -87,6 +89,36 @@ def one_engine_per_database() -> Iterator[None]:
         api.create_engine = original
         for engine in engines.values():
             engine.dispose()
+
+
+@contextmanager
+def schemas_checked_once() -> Iterator[None]:
+    """While a class is recorded, nbgrader's metadata schema is checked once, not per cell.
+
+    ``CheckCellMetadata`` validates each cell with ``jsonschema.validate``, which
+    checks the schema itself first: most of the time of writing an autograded
+    notebook. The same validation (the same errors), with one validator per schema.
+    """
+    from nbgrader.nbgraderformat import common
+
+    jsonschema = common.jsonschema
+    validators: dict[str, Any] = {}
+
+    def validate(instance: object, schema: dict[str, Any]) -> None:
+        key = json.dumps(schema, sort_keys=True)
+        if key not in validators:
+            kind = jsonschema.validators.validator_for(schema)
+            kind.check_schema(schema)
+            validators[key] = kind(schema)
+        error = jsonschema.exceptions.best_match(validators[key].iter_errors(instance))
+        if error is not None:
+            raise error
+
+    common.jsonschema = types.SimpleNamespace(validate=validate)  # the one function nbgrader calls
+    try:
+        yield
+    finally:
+        common.jsonschema = jsonschema
 
 
 def regular_files(folder: Path, ignore: list[str]) -> dict[str, Path]:

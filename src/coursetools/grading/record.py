@@ -69,12 +69,17 @@ def one_engine_per_database() -> Iterator[None]:
     engine compiles every SQL statement afresh: compiling was most of the time
     spent recording a notebook. A shared engine compiles each statement once;
     ``Gradebook.close`` disposes of its connections, not of the compiled cache.
-    Recording happens in one thread (phase 3), so nothing else sees the engine.
+    Each gradebook also makes sure every table exists (a query per table): with
+    a shared engine, that is done once. Recording happens in one thread
+    (phase 3), so nothing else sees the engine.
     """
     import nbgrader.api as api
 
     original = api.create_engine
     engines: dict[tuple[str, str], Any] = {}
+    tables_made: list[Any] = []  # the engines whose tables exist
+    metadata = api.Base.metadata
+    create_all = metadata.create_all
 
     def shared(url: str, **options: Any) -> Any:
         key = (str(url), repr(sorted(options.items())))
@@ -82,11 +87,18 @@ def one_engine_per_database() -> Iterator[None]:
             engines[key] = original(url, **options)
         return engines[key]
 
+    def create_once(bind: Any, **options: Any) -> None:
+        if not any(bind is engine for engine in tables_made):
+            create_all(bind=bind, **options)
+            tables_made.append(bind)
+
     api.create_engine = shared
+    metadata.create_all = create_once  # for these gradebooks only
     try:
         yield
     finally:
         api.create_engine = original
+        del metadata.create_all
         for engine in engines.values():
             engine.dispose()
 

@@ -55,7 +55,7 @@ class _Run:
         self.error: str | None = None  # the sandbox could not start
         self.ahead: _Run | None = None  # the run without a spinning answer, alongside
         self._cancelled = threading.Event()
-        self._lock = threading.Lock()  # starting a run alongside, against cancelling this one
+        self._lock = threading.Lock()  # what cancel() reads, against this run's own thread
         self._sandbox: launch.Sandbox | None = None
         self._thread: threading.Thread | None = None
 
@@ -84,13 +84,13 @@ class _Run:
 
     def cancel(self) -> None:
         """End this run (and any run it started alongside) at once; wait for its thread."""
-        with self._lock:
+        with self._lock:  # the run's own thread releases its sandbox (and uid) under it
             self._cancelled.set()
             ahead = self.ahead
+            if self._sandbox is not None:
+                self._sandbox.end_processes()
         if ahead is not None:
             ahead.cancel()
-        if self._sandbox is not None:
-            self._sandbox.end_processes()
         if self._thread is not None:
             self._thread.join()
 
@@ -108,7 +108,8 @@ class _Run:
         job, result, limits = self.job, self.result, self.job.limits
         began = time.monotonic()
         sandbox = launch.start(job.files, job.folder, limits, job.forbidden, job.preload)
-        self._sandbox = sandbox
+        with self._lock:
+            self._sandbox = sandbox
         began = result.spent("sandbox start", began)
         result.add("of which fork and jail", sandbox.spawn_seconds)
         result.mechanisms, result.warnings = sandbox.mechanisms, sandbox.warnings
@@ -173,6 +174,8 @@ class _Run:
                     raise _Stop(cell.index, _too_long(timeout, run.starved))
         finally:
             began = time.monotonic()
+            with self._lock:
+                self._sandbox = None
             client.close()
             sandbox.kill()
             result.spent("sandbox end", began)
@@ -220,7 +223,8 @@ def execute_job(job: ExecJob) -> ExecResult:
     while True:
         result.runs += 1
         result.cells, result.skipped = run.result.cells, run.skipped
-        result.mechanisms, result.warnings = run.result.mechanisms, run.result.warnings
+        if run.result.mechanisms:  # the run's sandbox started
+            result.mechanisms, result.warnings = run.result.mechanisms, run.result.warnings
         for phase, seconds in run.result.phases.items():
             result.add(phase, seconds)
         stop, ahead = run.stop, run.ahead

@@ -9,8 +9,8 @@ answer at or before the failing cell), which scores nothing; the other answers
 get their honest chance. Re-runs stop when the notebook's time budget is spent;
 cells not reached then fail with the reason.
 
-An answer that spins (:func:`~coursetools.grading.order.spins`: it can end only
-by an error, in practice by its time-out) runs at the lowest CPU priority, and
+An answer that spins (:func:`~coursetools.grading.order.how_it_ends`: it can end
+only by an error, in practice by its time-out) runs at the lowest CPU priority, and
 the run without it starts as it starts, alongside: if it does time out, that
 run is the re-run, already under way; if it ends after all, that run is
 dropped. Either way the outcome is the one the plain order would give.
@@ -26,7 +26,7 @@ from dataclasses import replace
 from coursetools.grading import stops
 from coursetools.grading.client import CellRun, KernelClient, KernelDied
 from coursetools.grading.jobs import ANSWER, CellPlan, CellResult, ExecJob, ExecResult, refusal
-from coursetools.grading.order import cannot_end, spins
+from coursetools.grading.order import SPINS, how_it_ends
 from coursetools.grading.outputs import Budget
 from coursetools.grading.sandbox import launch
 from coursetools.grading.sandbox.zygote_client import SandboxError
@@ -148,10 +148,10 @@ class _Run:
                 grader = {"role": cell.role}
                 if cell.visible is not None:
                     grader["visible"] = cell.visible
-                answer = cell.role == ANSWER
-                spinning = answer and spins(cell.source)
+                ending = how_it_ends(cell.source) if cell.role == ANSWER else None
+                spinning = ending == SPINS
                 patience = limits.starved_factor
-                if (answer and cannot_end(cell.source)) or timeout < limits.cell_timeout:
+                if ending is not None or timeout < limits.cell_timeout:
                     patience = 1.0  # no allowance for a busy machine
                 if spinning:
                     self._spinning(cell, timeout)

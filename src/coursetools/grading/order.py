@@ -43,24 +43,27 @@ def _ends_kernel(node: ast.stmt) -> bool:
     return isinstance(func, ast.Name) and ("", func.id) in _ENDINGS
 
 
-def _body(source: str) -> list[ast.stmt]:
+SPINS, EXITS = "spins", "exits"
+
+
+def how_it_ends(source: str) -> str | None:
+    """:data:`SPINS` if ``source`` runs, at its top level, a loop that can end only by an
+    error (``while True`` with no ``break``: in practice, at its time-out); :data:`EXITS`
+    if it calls something that ends the kernel; None otherwise."""
     try:
-        return parse(source).body
+        body = parse(source).body
     except (SyntaxError, ValueError):
-        return []
+        return None
+    if any(isinstance(s, ast.While) and _endless(s) for s in body):
+        return SPINS
+    return EXITS if any(_ends_kernel(s) for s in body) else None
 
 
 def cannot_end(source: str) -> bool:
     """Whether ``source`` runs, at its top level, a loop that cannot end or a call that
     ends the kernel. Such a cell gets no allowance for a busy machine either: it
     would time out however fast the machine."""
-    return spins(source) or any(_ends_kernel(s) for s in _body(source))
-
-
-def spins(source: str) -> bool:
-    """Whether ``source`` runs, at its top level, a loop that can end only by an error
-    (``while True`` with no ``break``): in practice, until its time-out."""
-    return any(isinstance(s, ast.While) and _endless(s) for s in _body(source))
+    return how_it_ends(source) is not None
 
 
 def looks_slow(job: ExecJob) -> bool:

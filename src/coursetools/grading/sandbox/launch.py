@@ -56,14 +56,7 @@ class Sandbox:
 
     def processes(self) -> int:
         """How many processes the kernel's private uid owns (0 if it has none)."""
-        if not self._uid:
-            return 0
-        count = 0
-        for entry in os.scandir("/proc"):
-            if entry.name.isdigit():
-                with contextlib.suppress(OSError):
-                    count += entry.stat().st_uid == self._uid
-        return count
+        return len(self._kernel_pids()) if self._uid else 0
 
     def waited(self) -> dict[int, int]:
         """Nanoseconds each task (thread) of the kernel's processes has spent runnable but
@@ -85,22 +78,26 @@ class Sandbox:
         """Let every other kernel run first while an answer that spins until its time-out runs.
 
         Niceness orders processes within a scheduling autogroup only, and the
-        kernel leads a session (so a group) of its own: the group is lowered too.
-        Best effort: where the grader may not, the kernel keeps its priority
-        (raising it back needs root).
+        kernel leads a session (so a group, created at niceness 0) of its own: the
+        group is lowered too. Afterwards both get back what they had. Best effort:
+        where the grader may not, the kernel keeps its priority (raising it back
+        needs root).
         """
-        self._set_priority(LOWEST_PRIORITY)
+        before = 0
+        with contextlib.suppress(OSError):
+            before = os.getpriority(os.PRIO_PROCESS, self._pid)  # the zygote's, inherited
+        self._set_priority(LOWEST_PRIORITY, LOWEST_PRIORITY)
         try:
             yield
         finally:
-            self._set_priority(0)
+            self._set_priority(before, 0)
 
-    def _set_priority(self, niceness: int) -> None:
+    def _set_priority(self, niceness: int, group: int) -> None:
         for pid in self._kernel_pids():
             with contextlib.suppress(OSError):
                 os.setpriority(os.PRIO_PROCESS, pid, niceness)
             with contextlib.suppress(OSError), open(f"/proc/{pid}/autogroup", "w") as handle:
-                handle.write(str(niceness))
+                handle.write(str(group))
 
     def _kernel_pids(self) -> list[int]:
         """The kernel's processes: its private uid's, or the process tree below init."""

@@ -1,11 +1,15 @@
-"""The zygote's reading of a new sandbox's report (the keeper and init write to one pipe)."""
+"""The zygote's reading of a new sandbox's report (the keeper and init write to one pipe),
+and its preloading of the modules a notebook imports."""
 
 from __future__ import annotations
 
+import importlib
 import os
 
 import pytest
 
+from coursetools.grading.kernel import guard
+from coursetools.grading.sandbox import zygote
 from coursetools.grading.sandbox.zygote import started
 
 
@@ -35,3 +39,23 @@ def test_an_error_from_the_jail_is_passed_on() -> None:
 )
 def test_a_report_cut_short_is_an_error(lines: tuple[str, ...]) -> None:
     assert _report(*lines) == {"error": "the sandbox did not start (no answer from it)"}
+
+
+def test_a_module_the_zygote_cannot_import_is_looked_for_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A notebook's own package (the learner's ``lending``) is not importable in the zygote:
+    looking for it again cost every kernel's start 20 ms."""
+    tried: list[str] = []
+    real = importlib.import_module
+
+    def counting(name: str) -> object:
+        tried.append(name)
+        return real(name)
+
+    monkeypatch.setattr(importlib, "import_module", counting)
+    monkeypatch.setattr(zygote, "_tried", set())
+    monkeypatch.setattr(guard, "preseal", lambda: None)
+    for _ in range(3):
+        zygote.preload(("coursetools_no_such_module", "json"))
+    assert tried == ["coursetools_no_such_module"]  # json was loaded already

@@ -137,7 +137,8 @@ def _kernel_class(key: bytes, policy: audit.Policy, marker: runtime.Marker) -> t
             notes = reply.pop("_notes")
             guarding = reply.pop("_guard_seconds") + sum(sealing)
             sealing.clear()
-            auditing, policy.seconds = policy.seconds, 0.0
+            auditing = policy.seconds
+            policy.reset()
             reply["grader"] = {
                 **fields,
                 "notes": notes,
@@ -162,10 +163,13 @@ async def _run_trusted(
     began = time.perf_counter()
     try:
         notes = guard.before_trusted(graded)
+        transforming = time.perf_counter()
         try:
             transformed, failed = shell.transform_cell(code), None
         except Exception:
             transformed, failed = code, sys.exc_info()
+        # Running the cell, not guarding it: ipykernel transforms every cell first too.
+        began += time.perf_counter() - transforming
         if graded and failed is None:
             try:
                 tree = ast.parse(transformed)

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import re
 import sys
-import threading
 from collections.abc import Callable
-from time import perf_counter  # bound now: an answer patching time cannot reach the hook
+from threading import get_ident  # these two bound now: an answer patching their modules
+from time import perf_counter  # cannot reach the hook
 
 ALWAYS = frozenset({"sys.addaudithook", "sys.settrace", "sys.setprofile"})
 FROM_UNTRUSTED = frozenset(
@@ -42,50 +42,87 @@ FROM_UNTRUSTED = frozenset(
 _PROC_MEMORY = re.compile(r"^/proc/[^/]+/(task/[^/]+/)?(mem|pagemap|environ|maps|smaps|syscall)$")
 
 
+RELEVANT = ALWAYS | FROM_UNTRUSTED | {"compile", "open"}  # and every "ctypes." event
+
+
 class Policy:
-    """The decision for one audit event; ``trusted_file`` says which code is trusted."""
+    """What the hook decides by, and what it has cost; ``trusted_file`` says which code
+    is trusted. The decisions are made by the hook :func:`install` registers."""
 
     def __init__(self, trusted_file: Callable[[object], bool]) -> None:
         self.trusted_file = trusted_file
         self.sealed = False
-        self.seconds = 0.0  # spent deciding since sealed (what the hook costs the notebook)
-        self._busy = threading.local()
+        self.deciding = 0.0  # seconds spent on relevant events since sealed
+        self.passed = 0  # irrelevant events let through since sealed (see ``seconds``)
+        self.pass_cost = 0.0  # seconds one irrelevant event costs the hook (measured once)
+        self.busy: set[int] = set()  # threads (get_ident) looking up an event's caller
 
-    def __call__(self, event: str, args: tuple[object, ...]) -> None:
-        if not self.sealed:
-            return
-        began = perf_counter()
-        try:
-            if event in ALWAYS or event.startswith("ctypes."):
-                raise PermissionError(f"blocked by the course grader: {event}")
-            if event in FROM_UNTRUSTED:
-                self._deny_untrusted(event)
-            elif event == "compile":
-                if len(args) > 1 and self.trusted_file(args[1]):
-                    self._deny_untrusted(event)
-            elif event == "open":
-                path = args[0] if args else None
-                if isinstance(path, str) and _PROC_MEMORY.match(path):
-                    self._deny_untrusted(event)
-        finally:
-            self.seconds += perf_counter() - began
+    @property
+    def seconds(self) -> float:
+        """What the hook cost the notebook since sealed: the decisions as timed, and the
+        events it let straight through as counted, at their measured cost each (timing
+        each of those would cost more than letting it through)."""
+        return self.deciding + self.passed * self.pass_cost
 
-    def _deny_untrusted(self, event: str) -> None:
-        if getattr(self._busy, "flag", False):
-            return
-        self._busy.flag = True
-        try:
-            try:
-                caller = sys._getframe(2)
-            except ValueError:
-                return
-            filename = caller.f_code.co_filename
-        finally:
-            self._busy.flag = False
-        if not self.trusted_file(filename):
-            raise PermissionError(f"blocked by the course grader: {event} from {filename}")
+    def reset(self) -> None:
+        self.deciding, self.passed = 0.0, 0
 
 
 def install(policy: Policy) -> None:
-    """Register ``policy`` as an audit hook (cannot be undone)."""
-    sys.addaudithook(policy)
+    """Register the hook deciding by ``policy`` (cannot be undone).
+
+    Most events (``builtins.id``, ``exec``, ``import``, ...) concern no rule
+    and some code raises hundreds of thousands of them (SQLAlchemy's ``id()``,
+    pytest's tracebacks): the hook lets those through before any other work,
+    and keeps the rest to local names and one function.
+    """
+    relevant, busy, trusted, memory = RELEVANT, policy.busy, policy.trusted_file, _PROC_MEMORY
+
+    def hook(event: str, args: tuple[object, ...]) -> None:
+        if not (event in relevant or event[:7] == "ctypes."):
+            if policy.sealed:
+                policy.passed += 1
+            return
+        me = get_ident()
+        if not policy.sealed or me in busy:  # busy: this hook's own lookup of a caller
+            return
+        began = perf_counter()
+        try:
+            if event in ALWAYS or event[:7] == "ctypes.":
+                raise PermissionError(f"blocked by the course grader: {event}")
+            if event == "compile":
+                ask = len(args) > 1 and trusted(args[1])
+            elif event == "open":
+                path = args[0] if args else None
+                ask = isinstance(path, str) and memory.match(path) is not None
+            else:
+                ask = True  # FROM_UNTRUSTED
+            if not ask:
+                return
+            busy.add(me)
+            try:
+                try:
+                    filename = sys._getframe(1).f_code.co_filename  # the event's raiser
+                except ValueError:
+                    return
+            finally:
+                busy.discard(me)
+            if not trusted(filename):
+                raise PermissionError(f"blocked by the course grader: {event} from {filename}")
+        finally:
+            policy.deciding += perf_counter() - began
+
+    sys.addaudithook(hook)
+    policy.pass_cost = _pass_cost(hook, policy)
+
+
+def _pass_cost(hook: Callable[[str, tuple[object, ...]], None], policy: Policy) -> float:
+    """Seconds one irrelevant event costs the hook, counting it (before any cell runs)."""
+    calls = 2000
+    policy.sealed = True
+    began = perf_counter()
+    for _ in range(calls):
+        hook("coursetools.measure", ())
+    cost = (perf_counter() - began) / calls
+    policy.sealed, policy.passed = False, 0
+    return cost

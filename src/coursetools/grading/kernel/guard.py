@@ -363,8 +363,8 @@ class Guard:
         """Labels of what differs from the snapshots, and the snapshots to restore."""
         found: list[str] = []
         items: list[Place | Namespace] = []
-        checked = {id(item) for item in [*self._unwatched, *self._watch.suspects()]}
-        sealed = [item for item in self._sealed if id(item) in checked]
+        checked = {*self._unwatched, *self._watch.suspects()}
+        sealed = [item for item in self._sealed if item in checked]
         for item in [*sealed, *self._pipeline, *self._bindings.values()]:
             if isinstance(item, Namespace):
                 labels = item.changed(self.cell_file)

@@ -104,7 +104,7 @@ def put(owner: object, attr: str, value: object) -> None:
         setattr(owner, attr, value)
 
 
-@dataclass
+@dataclass(eq=False)  # by identity: the guard keeps sets of them (id() raises an audit event)
 class Place:
     """``owner.<attr>`` (or ``owner[attr]`` for a dict) and what it held."""
 
@@ -126,7 +126,7 @@ class Place:
         self.held.refill()
 
 
-@dataclass
+@dataclass(eq=False)
 class Namespace:
     """The code-like entries of a module's or class's ``__dict__``.
 

@@ -82,12 +82,21 @@ DEBUG = bool(os.environ.get("COURSETOOLS_GRADING_DEBUG"))  # kernels keep stderr
 FORCE_PLAIN = "COURSETOOLS_GRADING_ISOLATION"  # "none": behave as if namespaces were missing
 
 
+_tried: set[str] = set()  # modules preload has imported or failed to: each is tried once
+
+
 def preload(modules: tuple[str, ...] | list[str]) -> None:
     """Import ``modules`` now (missing or failing ones are skipped: the kernel will say),
-    and snapshot what the kernels' guard protects in them (it checks, not takes, them)."""
-    if all(name in sys.modules for name in modules):
+    and snapshot what the kernels' guard protects in them (it checks, not takes, them).
+
+    A module is tried once: a notebook's own package (the learner's ``lending``)
+    is not importable here, and looking for it again costs every spawn 20 ms.
+    """
+    new = [name for name in modules if name not in _tried]
+    if not new:
         return
-    for name in modules:
+    _tried.update(new)
+    for name in new:
         if name in sys.modules:
             continue
         with warnings.catch_warnings():

@@ -5,7 +5,8 @@ timestamp from ``timestamp.txt``), copy the submission's other files and then
 the source's files into ``autograded/<student>/<assignment>/`` (regular files
 only: a symlink in a submission is skipped, never followed), give missing
 notebooks 0, and for each notebook run nbgrader's own ``LimitOutput``,
-``SaveAutoGrades``, ``AssignLatePenalties`` and ``CheckCellMetadata`` before
+``SaveAutoGrades`` (committing once, see :class:`SaveAutoGradesOnce`),
+``AssignLatePenalties`` and ``CheckCellMetadata`` before
 writing it. The same rows, scores and files as nbgrader's, so formgrader,
 ``generate_feedback`` and ``export`` work unchanged. Around all that, the
 ledger (:mod:`coursetools.grading.ledger`) marks the student's recording as
@@ -131,6 +132,39 @@ def schemas_checked_once() -> Iterator[None]:
         yield
     finally:
         common.jsonschema = jsonschema
+
+
+# nbgrader ships no type information: its classes are Any to mypy.
+class SaveAutoGradesOnce(SaveAutoGrades):  # type: ignore[misc]
+    """nbgrader's ``SaveAutoGrades``, committing once per notebook rather than once per cell.
+
+    A commit that changes a score syncs the gradebook to disk (about 10 ms
+    here, most of a notebook's gradebook writes); the rows written are the
+    same. A notebook saved halfway is no risk: the ledger counts a student as
+    graded only once their whole recording has finished.
+    """
+
+    def preprocess(
+        self, nb: nbformat.NotebookNode, resources: dict[str, Any]
+    ) -> tuple[nbformat.NotebookNode, dict[str, Any]]:
+        self._last_cell = len(nb.cells) - 1
+        saved: tuple[nbformat.NotebookNode, dict[str, Any]] = super().preprocess(nb, resources)
+        return saved
+
+    def preprocess_cell(
+        self, cell: nbformat.NotebookNode, resources: dict[str, Any], index: int
+    ) -> tuple[nbformat.NotebookNode, dict[str, Any]]:
+        session = self.gradebook.db
+        session.commit = session.flush  # this notebook's own session, for this cell
+        try:
+            done: tuple[nbformat.NotebookNode, dict[str, Any]] = super().preprocess_cell(
+                cell, resources, index
+            )
+        finally:
+            del session.commit
+        if index == self._last_cell:
+            session.commit()
+        return done
 
 
 def regular_files(folder: Path, ignore: list[str]) -> dict[str, Path]:
@@ -282,7 +316,7 @@ class Recorder:
             scoring = judged.scoring
             if IgnorePattern(config=self.config).enabled:
                 scoring, _ = IgnorePattern(config=self.config).preprocess(scoring, resources)
-            SaveAutoGrades(config=self.config).preprocess(scoring, resources)
+            SaveAutoGradesOnce(config=self.config).preprocess(scoring, resources)
             AssignLatePenalties(config=self.config).preprocess(scoring, resources)
             if flagged:
                 self._comment(student, assignment, notebook, flagged)

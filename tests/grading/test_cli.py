@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,17 @@ def test_an_unknown_assignment_is_a_clear_error(
     course = make_course(tmp_path_factory.mktemp("cli"))
     assert main(["class", "99-missing", "--course", str(course.root), "--quiet"]) == 2
     assert "nbgrader generate_assignment 99-missing" in capsys.readouterr().err
+
+
+def test_a_folder_with_no_gradebook_is_refused_and_left_as_it_was(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Opening nbgrader's gradebook would create an empty ``gradebook.db`` there."""
+    (tmp_path / "notes.txt").write_text("not a course")
+    assert main(["class", "01-schemas", "--course", str(tmp_path), "--quiet"]) == 2
+    error = capsys.readouterr().err
+    assert f"no gradebook at {tmp_path / 'gradebook.db'}: is this the course folder?" in error
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
 @pytest.mark.timeout(120)

@@ -49,6 +49,7 @@ def assignment(coursedir: CourseDirectory, name: str) -> Assignment:
     """The assignment as ``nbgrader generate_assignment`` recorded it."""
     from coursetools.grading.record import quiet_gradebook
 
+    require_gradebook(coursedir, name)
     with quiet_gradebook(), Gradebook(coursedir.db_url, coursedir.course_id) as gb:
         try:
             found = gb.find_assignment(name)
@@ -65,6 +66,25 @@ def assignment(coursedir: CourseDirectory, name: str) -> Assignment:
     if not notebooks:
         raise CourseError(f"assignment {name!r} has no notebooks in the gradebook")
     return Assignment(name, notebooks, points)
+
+
+def require_gradebook(coursedir: CourseDirectory, name: str) -> None:
+    """:class:`CourseError` if the course's SQLite gradebook does not exist.
+
+    Opening it would create an empty one, and a run would leave its lock
+    behind, in a folder that may not be a course at all.
+    """
+    from sqlalchemy.engine import make_url
+
+    url = make_url(coursedir.db_url)
+    database = url.database
+    if not url.drivername.startswith("sqlite") or database in (None, "", ":memory:"):
+        return
+    if not Path(database).is_file():
+        raise CourseError(
+            f"no gradebook at {database}: is this the course folder? "
+            f"(`nbgrader generate_assignment {name}` there makes one)"
+        )
 
 
 def source_folder(coursedir: CourseDirectory, name: str) -> Path:

@@ -275,6 +275,7 @@ class _ClassRun:
 
 def grade_class(options: Options, pool: Executor) -> ClassReport:
     """Grade every submission of ``options.assignment``; see the module docstring."""
+    courses.require_gradebook(courses.load(options.course, options.db_url)[0], options.assignment)
     with (
         exclusive(options.course.resolve(), options.assignment),
         one_engine_per_database(),

@@ -275,18 +275,15 @@ class _ClassRun:
 
 def grade_class(options: Options, pool: Executor) -> ClassReport:
     """Grade every submission of ``options.assignment``; see the module docstring."""
-    courses.require_gradebook(courses.load(options.course, options.db_url)[0], options.assignment)
-    with (
-        exclusive(options.course.resolve(), options.assignment),
-        one_engine_per_database(),
-        schemas_checked_once(),
-    ):
-        return _grade_class(options, pool)
+    with one_engine_per_database(), schemas_checked_once():
+        began = time.monotonic()
+        run = _ClassRun(options)  # only reads: a folder that is no course is left as it was
+        with exclusive(options.course.resolve(), options.assignment):
+            return _grade_class(run, pool, began)
 
 
-def _grade_class(options: Options, pool: Executor) -> ClassReport:
-    began = time.monotonic()
-    run = _ClassRun(options)
+def _grade_class(run: _ClassRun, pool: Executor, began: float) -> ClassReport:
+    options = run.options
     futures: dict[Future[ExecResult], tuple[str, str]] = {}
     found = courses.students(run.coursedir, options.assignment, list(options.students))
     why = run.recorder.statuses(found, options.assignment, list(run.assignment.notebooks))

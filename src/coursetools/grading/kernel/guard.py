@@ -227,7 +227,7 @@ class Guard:
         self._seal(Namespace.take("builtins", builtins, self.cell_file))
         for hook in SYS_HOOKS:
             self._seal(Place.take(f"sys.{hook}", sys, hook))
-        self._modules: set[str] = set()
+        self._seen: set[str] = set()  # sys.modules names adopted or not protected
         if any(self.cell_file(filename) for filename in _presealed_files):
             _presealed.clear()
         self._adopt_modules()
@@ -236,15 +236,21 @@ class Guard:
         self._take_pipeline()
 
     def _adopt_modules(self) -> None:
-        """Protect trusted modules not protected yet (imported since the last call)."""
-        for name, module in list(sys.modules.items()):
-            if (
-                name in self._modules
-                or not isinstance(module, types.ModuleType)
-                or not self._protected_module(name)
-            ):
+        """Protect trusted modules not protected yet (imported since the last call).
+
+        Runs after every trusted cell: only names not looked at before are looked at
+        (a protected name bound to something other than a module is looked at again).
+        """
+        new = sys.modules.keys() - self._seen
+        if not new:
+            return
+        for name, module in [item for item in list(sys.modules.items()) if item[0] in new]:
+            if not self._protected_module(name):
+                self._seen.add(name)
                 continue
-            self._modules.add(name)
+            if not isinstance(module, types.ModuleType):
+                continue
+            self._seen.add(name)
             self._seal(Place.take(f"sys.modules[{name!r}]", sys.modules, name))
             for label, owner in _namespaces(name, module):
                 ready = _presealed.get(label)
@@ -264,23 +270,38 @@ class Guard:
         self._dirty = True
 
     def _take_pipeline(self) -> None:
-        """Remember the execution pipeline as trusted code left it."""
+        """Remember the execution pipeline as trusted code left it.
+
+        Most trusted cells leave it as it was: checking it costs a quarter of taking it
+        (``magics_manager.magics`` alone holds hundreds of entries)."""
         shell = self.shell
-        self._pipeline = [
-            Place.take(f"shell.{path}", _resolve(shell, owner), attr)
-            for path in SHELL_PLACES
-            for owner, attr in [_split(path)]
-            if _resolve(shell, owner) is not MISSING
-        ]
-        self._pipeline.append(
-            Place.take("user namespace __builtins__", shell.user_ns, "__builtins__")
-        )
+        if not self._pipeline_current():
+            self._pipeline = self._pipeline_places()
         self._overrides = {
             path: (owner, frozenset(vars(owner)))
             for path in METHOD_OWNERS
             for owner in [_resolve(shell, path)]
             if owner is not MISSING and hasattr(owner, "__dict__")
         }
+
+    def _pipeline_current(self) -> bool:
+        """Whether taking the pipeline again would give the same places and objects."""
+        return (
+            bool(self._pipeline)
+            and self._pipeline[-1].owner is self.shell.user_ns
+            and not any(place.changed() for place in self._pipeline)
+        )
+
+    def _pipeline_places(self) -> list[Place]:
+        shell = self.shell
+        pipeline = [
+            Place.take(f"shell.{path}", _resolve(shell, owner), attr)
+            for path in SHELL_PLACES
+            for owner, attr in [_split(path)]
+            if _resolve(shell, owner) is not MISSING
+        ]
+        pipeline.append(Place.take("user namespace __builtins__", shell.user_ns, "__builtins__"))
+        return pipeline
 
     # -- around trusted cells ----------------------------------------------
 

@@ -144,6 +144,7 @@ class Namespace:
 
     def __post_init__(self) -> None:
         self._keys_values = (tuple(self.entries), tuple(self.entries.values()))
+        self._whole: tuple[tuple[str, ...], tuple[object, ...]] | None = None  # set by take
 
     @classmethod
     def take(cls, label: str, owner: Any, foreign: Callable[[object], bool]) -> Namespace:
@@ -153,22 +154,36 @@ class Namespace:
             items = {}
         tainted = tuple(name for name, value in items.items() if _foreign(value, foreign))
         entries = {k: v for k, v in items.items() if is_code_like(v) and k not in tainted}
-        return cls(label, owner, entries, frozenset(items) - set(tainted), tainted)
+        snapshot = cls(label, owner, entries, frozenset(items) - set(tainted), tainted)
+        snapshot._whole = (tuple(items), tuple(items.values()))
+        return snapshot
 
     def current(self) -> bool:
         """Whether taking this snapshot again would give the same one, if nothing in it is
-        foreign: the same names, as many code-like entries, the same objects under them."""
-        if self.tainted:
+        foreign: the same names, as many code-like entries, the same objects under them.
+
+        A kernel's seal asks this of thousands of namespaces, most of them untouched:
+        the same names in the same order bound to the same objects answer at once.
+        """
+        if self.tainted or self._whole is None:
             return False
         try:
             mapping = vars(self.owner)
         except TypeError:
             return False
-        keys, values = self._keys_values
+        keys, values = self._whole
+        if len(mapping) != len(keys):
+            return False
+        if not any(map(operator.is_not, mapping, keys)) and not any(
+            map(operator.is_not, mapping.values(), values)
+        ):
+            return True
+        code_keys, code_values = self._keys_values
         return (
             mapping.keys() == self.names
-            and sum(map(isinstance, mapping.values(), itertools.repeat(_CODE_LIKE))) == len(keys)
-            and not any(map(operator.is_not, map(mapping.get, keys), values))
+            and sum(map(isinstance, mapping.values(), itertools.repeat(_CODE_LIKE)))
+            == len(code_keys)
+            and not any(map(operator.is_not, map(mapping.get, code_keys), code_values))
         )
 
     def files(self) -> set[str]:

@@ -51,9 +51,10 @@ def uninterrupted(graded_once: Path) -> Outcome:
 # passage in that run; by then the first student is completely recorded.
 THREAD_POINTS = [
     ("executed#2", False),  # one student recorded, the others' results in but not recorded
-    ("begun#1", True),  # a submission row and its files, no notebook
-    ("saved#1", True),  # grades saved, no autograded notebook
-    ("written#1", True),  # the autograded notebook too (issue 19's lost student), no ledger
+    ("begun#1", True),  # a submission row (uncommitted) and its files, no notebook
+    ("saved#1", True),  # grades saved (uncommitted), no autograded notebook
+    ("written#1", True),  # the autograded notebook too, nothing committed
+    ("stored#1", True),  # the student's rows committed (issue 19's lost student), no ledger
     ("committed#1", False),  # one more complete
 ]
 

@@ -126,9 +126,11 @@ def postgres_gradebook(postgres_base_url: str) -> str:
 def test_a_gradebook_on_postgresql_resumes_too(
     template: Path, uninterrupted: Outcome, tmp_path: Path, postgres_gradebook: str
 ) -> None:
-    """Killed with a transaction of nbgrader's open or just committed, on a real server."""
+    """Killed with a student's transaction open, then just after one committed, on a real
+    server."""
     root = copy_course(template, tmp_path)
     generate(root, postgres_gradebook)  # the assignment, in that gradebook
     interrupt(root, "saved#2", signal.SIGKILL, "--db", postgres_gradebook)
+    interrupt(root, "stored#1", signal.SIGKILL, "--db", postgres_gradebook)
     run(root, "--db", postgres_gradebook)
     assert Outcome.of(root, postgres_gradebook) == uninterrupted

@@ -212,20 +212,22 @@ class _ClassRun:
         lines: list[NotebookReport] = []
         self.recorder.seconds.clear()
         try:
-            self.recorder.begin(student, name_of, self.source_folder, list(names))
-            stop("begun")
-            for name in names:
-                built, result = self.rebuilt[student, name], self.results[student, name]
-                with self.recorder.timed("scoring"):
-                    judged = scoring.judge(
-                        scoring.merge(built, result),
-                        built,
-                        result,
-                        stderr_fails=self.options.stderr_fails,
-                        unrun=built.unreadable,
-                    )
-                self.recorder.record(student, name_of, name, judged, built.flagged())
-                lines.append(self._line(student, name, judged))
+            with self.recorder.transaction():
+                self.recorder.begin(student, name_of, self.source_folder, list(names))
+                stop("begun")
+                for name in names:
+                    built, result = self.rebuilt[student, name], self.results[student, name]
+                    with self.recorder.timed("scoring"):
+                        judged = scoring.judge(
+                            scoring.merge(built, result),
+                            built,
+                            result,
+                            stderr_fails=self.options.stderr_fails,
+                            unrun=built.unreadable,
+                        )
+                    self.recorder.record(student, name_of, name, judged, built.flagged())
+                    lines.append(self._line(student, name, judged))
+            stop("stored")
             self.recorder.finish(student, name_of, list(names))
         except Exception as exc:
             self.recorder.abandon(student, name_of)

@@ -5,10 +5,10 @@ timestamp from ``timestamp.txt``), copy the submission's other files and then
 the source's files into ``autograded/<student>/<assignment>/`` (regular files
 only: a symlink in a submission is skipped, never followed), give missing
 notebooks 0, and for each notebook run nbgrader's own ``LimitOutput``,
-``SaveAutoGrades`` (committing once, see :class:`SaveAutoGradesOnce`),
-``AssignLatePenalties`` and ``CheckCellMetadata`` before
+``SaveAutoGrades``, ``AssignLatePenalties`` and ``CheckCellMetadata`` before
 writing it. The same rows, scores and files as nbgrader's, so formgrader,
-``generate_feedback`` and ``export`` work unchanged. Around all that, the
+``generate_feedback`` and ``export`` work unchanged; a student's rows are
+committed in one transaction (:func:`one_transaction`). Around all that, the
 ledger (:mod:`coursetools.grading.ledger`) marks the student's recording as
 begun, then finished: only a finished one counts as graded.
 """
@@ -23,8 +23,8 @@ import shutil
 import time
 import types
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +68,9 @@ def one_engine_per_database() -> Iterator[None]:
     nbgrader opens a new gradebook, with a new SQLAlchemy engine, in each step
     of each notebook (``SaveAutoGrades``, ``AssignLatePenalties``, ...), and an
     engine compiles every SQL statement afresh: compiling was most of the time
-    spent recording a notebook. A shared engine compiles each statement once;
-    ``Gradebook.close`` disposes of its connections, not of the compiled cache.
+    spent recording a notebook. A shared engine compiles each statement once,
+    and keeps its connections until the end (``Gradebook.close`` would close
+    them: a new connection for every gradebook opened).
     Each gradebook also makes sure every table exists (a query per table): with
     a shared engine, that is done once. Recording happens in one thread
     (phase 3), so nothing else sees the engine.
@@ -82,10 +83,14 @@ def one_engine_per_database() -> Iterator[None]:
     metadata = api.Base.metadata
     create_all = metadata.create_all
 
+    disposers: list[Any] = []
+
     def shared(url: str, **options: Any) -> Any:
         key = (str(url), repr(sorted(options.items())))
         if key not in engines:
-            engines[key] = original(url, **options)
+            engine = engines[key] = original(url, **options)
+            disposers.append(engine.dispose)
+            engine.dispose = lambda close=True: None  # Gradebook.close: keep the connections
         return engines[key]
 
     def create_once(bind: Any, **options: Any) -> None:
@@ -100,8 +105,8 @@ def one_engine_per_database() -> Iterator[None]:
     finally:
         api.create_engine = original
         del metadata.create_all
-        for engine in engines.values():
-            engine.dispose()
+        for dispose in disposers:
+            dispose()
 
 
 @contextmanager
@@ -134,37 +139,65 @@ def schemas_checked_once() -> Iterator[None]:
         common.jsonschema = jsonschema
 
 
-# nbgrader ships no type information: its classes are Any to mypy.
-class SaveAutoGradesOnce(SaveAutoGrades):  # type: ignore[misc]
-    """nbgrader's ``SaveAutoGrades``, committing once per notebook rather than once per cell.
+class _SharedSession:
+    """The one session of :func:`one_transaction`, as each nbgrader ``Gradebook`` sees it.
 
-    A commit that changes a score syncs the gradebook to disk (about 10 ms
-    here, most of a notebook's gradebook writes); the rows written are the
-    same. A notebook saved halfway is no risk: the ledger counts a student as
-    graded only once their whole recording has finished.
+    nbgrader's ``commit`` only flushes (the rows are visible to every later
+    query of the transaction), and ``remove`` (``Gradebook.close``) keeps the
+    session open; everything else is the session's own.
     """
 
-    def preprocess(
-        self, nb: nbformat.NotebookNode, resources: dict[str, Any]
-    ) -> tuple[nbformat.NotebookNode, dict[str, Any]]:
-        self._last_cell = len(nb.cells) - 1
-        saved: tuple[nbformat.NotebookNode, dict[str, Any]] = super().preprocess(nb, resources)
-        return saved
+    def __init__(self, session: Any) -> None:
+        self.session = session
 
-    def preprocess_cell(
-        self, cell: nbformat.NotebookNode, resources: dict[str, Any], index: int
-    ) -> tuple[nbformat.NotebookNode, dict[str, Any]]:
-        session = self.gradebook.db
-        session.commit = session.flush  # this notebook's own session, for this cell
-        try:
-            done: tuple[nbformat.NotebookNode, dict[str, Any]] = super().preprocess_cell(
-                cell, resources, index
-            )
-        finally:
-            del session.commit
-        if index == self._last_cell:
-            session.commit()
-        return done
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.session, name)
+
+    def commit(self) -> None:
+        self.session.flush()
+
+    def remove(self) -> None:
+        pass
+
+
+@contextmanager
+def one_transaction(
+    committing: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext,
+) -> Iterator[None]:
+    """Every nbgrader ``Gradebook`` opened inside shares one session: one transaction.
+
+    nbgrader commits after each step (the student, the submission, each
+    notebook's grades, its late penalty, its comments), and every commit that
+    writes syncs the gradebook to disk: most of a notebook's gradebook writes
+    were those syncs. Here the student's rows are committed once, on leaving
+    without an error, and rolled back otherwise: a student is in the gradebook
+    whole or not at all. Recording happens in one thread (phase 3).
+    ``committing`` wraps the commit (a timer).
+    """
+    import nbgrader.api as api
+
+    original = api.scoped_session
+    shared: list[_SharedSession] = []
+
+    def scoped(factory: Any) -> _SharedSession:
+        if not shared:
+            shared.append(_SharedSession(factory()))
+        return shared[0]
+
+    api.scoped_session = scoped
+    try:
+        yield
+        if shared:
+            with committing(), quiet_gradebook():
+                shared[0].session.commit()
+    except BaseException:
+        if shared:
+            shared[0].session.rollback()
+        raise
+    finally:
+        api.scoped_session = original
+        if shared:
+            shared[0].session.close()
 
 
 def regular_files(folder: Path, ignore: list[str]) -> dict[str, Path]:
@@ -201,6 +234,10 @@ class Recorder:
             yield
         finally:
             self.seconds[part] = self.seconds.get(part, 0.0) + time.perf_counter() - began
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """One student's gradebook writes, committed at once (:func:`one_transaction`)."""
+        return one_transaction(lambda: self.timed(GRADEBOOK))
 
     def _path(self, step: str, student: str, assignment: str) -> Path:
         return Path(self.coursedir.format_path(step, student, assignment))
@@ -316,7 +353,7 @@ class Recorder:
             scoring = judged.scoring
             if IgnorePattern(config=self.config).enabled:
                 scoring, _ = IgnorePattern(config=self.config).preprocess(scoring, resources)
-            SaveAutoGradesOnce(config=self.config).preprocess(scoring, resources)
+            SaveAutoGrades(config=self.config).preprocess(scoring, resources)
             AssignLatePenalties(config=self.config).preprocess(scoring, resources)
             if flagged:
                 self._comment(student, assignment, notebook, flagged)

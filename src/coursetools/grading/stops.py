@@ -20,8 +20,10 @@ POINT, FILE = "COURSETOOLS_GRADING_STOP_AT", "COURSETOOLS_GRADING_STOP_FILE"
 # Where a run can be stopped: after a notebook executed (nothing recorded);
 # in a worker, while executing; after a student's submission row and files
 # (no notebook yet); after a notebook's grades were saved, before its
-# autograded copy; after that copy, before the ledger; after the ledger.
-POINTS = ("executed", "executing", "begun", "saved", "written", "committed")
+# autograded copy; after that copy; after the student's gradebook rows were
+# committed, before the ledger; after the ledger. Until "stored", the
+# student's rows are uncommitted: a kill leaves none of them.
+POINTS = ("executed", "executing", "begun", "saved", "written", "stored", "committed")
 
 _passages: Counter[str] = Counter()
 _lock = threading.Lock()

@@ -194,7 +194,7 @@ def main() -> int:
         print(
             f"class grader (parallel, sandboxed): {ours_seconds:7.1f} s  ({failures} failed runs)"
         )
-        print(f"ratio: {ours_seconds / plain_seconds:.2f} x nbgrader's wall time")
+        print(f"ratio: {ours_seconds / plain_seconds:.3f} x nbgrader's wall time")
         print(
             f"honest scores agree: {len(agree)} of {len(keys)} graded cells "
             f"({len(graded_by_nbgrader)} honest notebooks graded by nbgrader)"

@@ -161,9 +161,7 @@ class _SharedSession:
 
 
 @contextmanager
-def one_transaction(
-    committing: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext,
-) -> Iterator[None]:
+def one_transaction(committing: Callable[[], AbstractContextManager[object]]) -> Iterator[None]:
     """Every nbgrader ``Gradebook`` opened inside shares one session: one transaction.
 
     nbgrader commits after each step (the student, the submission, each
@@ -172,7 +170,7 @@ def one_transaction(
     were those syncs. Here the student's rows are committed once, on leaving
     without an error, and rolled back otherwise: a student is in the gradebook
     whole or not at all. Recording happens in one thread (phase 3).
-    ``committing`` wraps the commit (a timer).
+    ``committing`` wraps the commit (the recorder's timer).
     """
     import nbgrader.api as api
 
